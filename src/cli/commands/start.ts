@@ -1,0 +1,94 @@
+import { Command, Option } from 'commander'
+import { startNode, ROLES } from '../../start.ts'
+import { InvalidOptionError } from '../../errors.ts'
+import { createOutput } from '../output.ts'
+import { checkMultiaddrs, collect, intOption, requireSelectorFlag, sizeOption } from '../options.ts'
+import type { StartOptions } from '../../start.ts'
+import type { RoleEventDetail, RoleName } from '../../roles/base.ts'
+
+interface StartFlags {
+  role: RoleName
+  listen?: string[]
+  dataDir?: string
+  selector?: string[]
+  capacity?: string
+  json?: boolean
+  heartbeat?: string
+  ttl?: string
+  refresh?: string
+}
+
+function toStartOptions (flags: StartFlags): StartOptions {
+  const common = { listen: checkMultiaddrs(flags.listen, '--listen'), dataDir: flags.dataDir }
+  if (common.listen.length === 0) {
+    delete (common as { listen?: string[] }).listen
+  }
+  if (flags.role === 'selector') {
+    return { role: 'selector', ...common }
+  }
+  if (flags.capacity != null && flags.role !== 'super' && flags.role !== 'preloader') {
+    throw new InvalidOptionError('--capacity applies to --role super (and preloader)')
+  }
+  const selectors = requireSelectorFlag(flags.selector)
+  switch (flags.role) {
+    case 'tracker':
+      return {
+        role: 'tracker',
+        ...common,
+        selectors,
+        heartbeatInterval: intOption(flags.heartbeat, '--heartbeat', 100, 3_600_000),
+        registrationTtl: intOption(flags.ttl, '--ttl', 300, 86_400_000)
+      }
+    case 'preloader':
+      return { role: 'preloader', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity'), refreshInterval: intOption(flags.refresh, '--refresh', 100, 3_600_000) }
+    case 'super':
+      return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity') }
+    default:
+      return { role: 'viewer', ...common, selectors }
+  }
+}
+
+export function startCommand (): Command {
+  return new Command('start')
+    .description('start a node in one of the five roles and run until SIGINT/SIGTERM')
+    .addOption(new Option('--role <role>', 'the role to run').choices(ROLES).makeOptionMandatory())
+    .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect)
+    .option('--data-dir <dir>', 'identity key and LevelDB store; the peer id survives restarts')
+    .option('--selector <multiaddr>', 'a selector to join through (repeatable; all roles but selector)', collect)
+    .option('--capacity <size>', 'super: bytes the chunk store may hold, e.g. 10GiB')
+    .option('--heartbeat <ms>', 'tracker: heartbeat interval asked of super-peers (default 5000)')
+    .option('--ttl <ms>', 'tracker: expire super-peers silent this long (default 15000)')
+    .option('--refresh <ms>', 'preloader: how often super-peers re-ask for their list (default 5000)')
+    .option('--json', 'print events as JSON lines')
+    .addHelpText('after', `
+Examples:
+  p2pcdn start --role selector --listen /ip4/0.0.0.0/tcp/4001 --data-dir ./selector
+  p2pcdn start --role tracker --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
+  p2pcdn start --role super --capacity 50GiB --data-dir ./sp1 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...`)
+    .action(async (flags: StartFlags) => {
+      const out = createOutput(flags.json === true)
+      const node = await startNode(toStartOptions(flags))
+      node.addEventListener('event', (evt) => {
+        const detail: RoleEventDetail = evt.detail
+        const { event, ...fields } = detail
+        out.event({ ...detail, role: node.role }, `[${node.role}] ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`)
+      })
+      const multiaddrs = node.multiaddrs.map(String)
+      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs },
+        `p2pcdn ${node.role} ready\n  peer id: ${node.peerId.toString()}\n${multiaddrs.map(a => `  listening on ${a}`).join('\n')}`)
+      await new Promise<void>(resolve => {
+        const stop = (signal: string): void => {
+          process.off('SIGINT', stop)
+          process.off('SIGTERM', stop)
+          out.event({ event: 'stopping', role: node.role, signal }, `p2pcdn ${node.role}: ${signal}, stopping`)
+          node.stop().then(resolve, (err: any) => {
+            process.stderr.write(`p2pcdn: stop failed: ${err.message}\n`)
+            resolve()
+          })
+        }
+        process.on('SIGINT', stop)
+        process.on('SIGTERM', stop)
+      })
+      out.event({ event: 'stopped', role: node.role }, `p2pcdn ${node.role} stopped`)
+    })
+}

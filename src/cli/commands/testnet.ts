@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { publish } from '../../client/publish.ts'
+import { ChildNode, BIN } from '../child-node.ts'
+import { spawn } from 'node:child_process'
+import { createOutput, formatBytes, rate } from '../output.ts'
+import { intOption, sizeOption } from '../options.ts'
+import type { Output } from '../output.ts'
+
+interface TestnetFlags {
+  supers?: string
+  viewers?: string
+  size?: string
+  once?: boolean
+  json?: boolean
+}
+
+interface ViewerRun {
+  viewer: number
+  ms: number
+  bytes: number
+  fromSuperPeers: number
+  fromOrigin: number
+  identical: boolean
+}
+
+/** Deterministic sample content: the same bytes on every run, incompressible like video. */
+async function writeSample (path: string, size: number): Promise<void> {
+  const out = Buffer.alloc(size)
+  let block = createHash('sha256').update('p2pcdn sample').digest()
+  for (let offset = 0; offset < size; offset += block.length) {
+    block = createHash('sha256').update(block).digest()
+    block.copy(out, offset)
+  }
+  await writeFile(path, out)
+}
+
+async function sha256File (path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const piece of createReadStream(path)) {
+    hash.update(piece)
+  }
+  return hash.digest('hex')
+}
+
+/** Runs `p2pcdn get` as its own process, as a real viewer would. */
+async function runViewer (index: number, id: string, selector: string, dir: string, expected: string): Promise<ViewerRun> {
+  const file = join(dir, `viewer-${index}.bin`)
+  const child = spawn(process.execPath, [BIN, 'get', id, '--selector', selector, '-o', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += String(d) })
+  child.stderr.on('data', (d) => { stderr += String(d) })
+  const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+  if (code !== 0) {
+    throw new Error(`viewer ${index} failed (exit ${code}): ${stderr.trim()}`)
+  }
+  const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}')
+  return { viewer: index, ms: summary.ms, bytes: summary.bytes, fromSuperPeers: summary.fromSuperPeers, fromOrigin: summary.fromOrigin, identical: await sha256File(file) === expected }
+}
+
+async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
+  const supers = intOption(flags.supers, '--supers', 1, 32) ?? 2
+  const viewers = intOption(flags.viewers, '--viewers', 0, 64) ?? 2
+  const size = sizeOption(flags.size, '--size') ?? 32 * 1024 * 1024
+  const dir = await mkdtemp(join(tmpdir(), 'p2pcdn-testnet-'))
+  const nodes: ChildNode[] = []
+  const started = Date.now()
+  try {
+    const selector = await ChildNode.start(['start', '--role', 'selector', '--data-dir', join(dir, 'selector')])
+    nodes.push(selector)
+    const selectorAddr = selector.multiaddrs[0]
+    out.event({ event: 'testnet-node', role: 'selector', peerId: selector.peerId, multiaddrs: selector.multiaddrs }, `selector   ${selectorAddr}`)
+    const join_ = ['--selector', selectorAddr]
+    const services = await Promise.all([
+      ChildNode.start(['start', '--role', 'tracker', ...join_, '--data-dir', join(dir, 'tracker')]),
+      ChildNode.start(['start', '--role', 'preloader', ...join_, '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
+    ])
+    nodes.push(...services)
+    out.event({ event: 'testnet-node', role: 'tracker', peerId: services[0].peerId }, `tracker    ${services[0].peerId}`)
+    out.event({ event: 'testnet-node', role: 'preloader', peerId: services[1].peerId }, `preloader  ${services[1].peerId}`)
+    const superPeers = await Promise.all(Array.from({ length: supers }, async (_, i) =>
+      ChildNode.start(['start', '--role', 'super', ...join_, '--data-dir', join(dir, `super-${i}`)])))
+    nodes.push(...superPeers)
+    for (const sp of superPeers) {
+      out.event({ event: 'testnet-node', role: 'super', peerId: sp.peerId }, `super-peer ${sp.peerId}`)
+    }
+    const sample = join(dir, 'sample.bin')
+    await writeSample(sample, size)
+    const expected = await sha256File(sample)
+    const replicas = Math.min(2, supers)
+    const published = await publish({ source: sample, selectors: [selectorAddr], replicas, name: 'sample.bin', wait: true, waitTimeout: 300_000 })
+    out.event({ event: 'testnet-published', id: published.id, size, replicas, holders: published.holders, ms: published.ms },
+      `published  ${published.id} (${formatBytes(size)}); held by ${published.holders?.length ?? 0} super-peers after ${published.ms} ms`)
+    const runs = await Promise.all(Array.from({ length: viewers }, async (_, i) => runViewer(i, published.id, selectorAddr, dir, expected)))
+    let ok = true
+    for (const run of runs) {
+      ok &&= run.identical
+      out.event({ event: 'testnet-viewer', ...run },
+        `viewer ${run.viewer}   ${formatBytes(run.bytes)} in ${run.ms} ms (${rate(run.bytes, run.ms)}): ${formatBytes(run.fromSuperPeers)} from super-peers, ${formatBytes(run.fromOrigin)} from origin, ${run.identical ? 'bytes identical' : 'BYTES DIFFER'}`)
+    }
+    const fromSuperPeers = runs.reduce((sum, r) => sum + r.fromSuperPeers, 0)
+    const fromOrigin = runs.reduce((sum, r) => sum + r.fromOrigin, 0)
+    out.event({ event: 'testnet-summary', ok, fromSuperPeers, fromOrigin, ms: Date.now() - started },
+      `summary    viewers got ${formatBytes(fromSuperPeers)} from super-peers and ${formatBytes(fromOrigin)} from the origin; ${ok ? 'all bytes verified' : 'VERIFICATION FAILED'}; ${Date.now() - started} ms in all`)
+    if (flags.once !== true) {
+      out.note(`\nThe network is up. Try:\n  npx p2pcdn status --selector ${selectorAddr}\n  npx p2pcdn get ${published.id} --selector ${selectorAddr} -o copy.bin\nCtrl-C stops it.`)
+      await new Promise<void>(resolve => {
+        process.once('SIGINT', () => { resolve() })
+        process.once('SIGTERM', () => { resolve() })
+      })
+    }
+    return ok
+  } finally {
+    await Promise.all(nodes.map(async node => node.stop()))
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+export function testnetCommand (): Command {
+  return new Command('testnet')
+    .description('run a whole network on loopback, every role its own process: publish sample content, pre-cache it, fetch it with viewers, print a summary')
+    .option('--supers <n>', 'super-peers', '2')
+    .option('--viewers <n>', 'viewers', '2')
+    .option('--size <size>', 'size of the sample resource', '32MiB')
+    .option('--once', 'stop after the summary instead of staying up until Ctrl-C')
+    .option('--json', 'print events as JSON lines')
+    .action(async (flags: TestnetFlags) => {
+      const ok = await runTestnet(flags, createOutput(flags.json === true))
+      if (!ok) {
+        process.exitCode = 1
+      }
+    })
+}

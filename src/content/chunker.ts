@@ -1,0 +1,84 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import { MANIFEST_VERSION, PRELOADER_SOURCE, encodeResource, sha256Of } from './manifest.ts'
+import { mediaTypeOf } from './media-type.ts'
+import { DEFAULT_CHUNK_SIZE } from './limits.ts'
+import type { Resource } from './manifest.ts'
+import type { AbortOptions } from '@libp2p/interface'
+
+/** Re-cuts any byte stream into chunks of exactly `chunkSize` (the last may be shorter). */
+export async function * rechunk (source: AsyncIterable<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
+  let pending: Uint8Array[] = []
+  let pendingLength = 0
+  for await (const piece of source) {
+    let offset = 0
+    while (offset < piece.byteLength) {
+      const take = Math.min(chunkSize - pendingLength, piece.byteLength - offset)
+      pending.push(piece.subarray(offset, offset + take))
+      pendingLength += take
+      offset += take
+      if (pendingLength === chunkSize) {
+        yield pending.length === 1 ? pending[0] : Buffer.concat(pending)
+        pending = []
+        pendingLength = 0
+      }
+    }
+  }
+  if (pendingLength > 0) {
+    yield pending.length === 1 ? pending[0] : Buffer.concat(pending)
+  }
+}
+
+export function fileChunks (path: string, chunkSize: number, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+  return rechunk(createReadStream(path, { highWaterMark: chunkSize, signal: options.signal }), chunkSize)
+}
+
+export interface DescribeOptions extends AbortOptions {
+  chunkSize?: number
+  name?: string
+  mediaType?: string
+  onChunk?(index: number, bytes: number): void
+}
+
+async function describe (chunks: AsyncIterable<Uint8Array>, source: string, name: string, options: DescribeOptions): Promise<Resource> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+  const chunkHashes: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of chunks) {
+    chunkHashes.push(sha256Of(chunk))
+    size += chunk.byteLength
+    options.onChunk?.(chunkHashes.length - 1, size)
+  }
+  return encodeResource({
+    version: MANIFEST_VERSION,
+    name: options.name ?? name,
+    mediaType: options.mediaType ?? mediaTypeOf(extname(name)),
+    size: BigInt(size),
+    chunkSize,
+    chunkHashes,
+    source
+  })
+}
+
+/** Hashes a local file into a manifest whose bytes the preloader will hold. */
+export async function describeFile (path: string, options: DescribeOptions = {}): Promise<Resource> {
+  await stat(path)
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+  return describe(fileChunks(path, chunkSize, options), PRELOADER_SOURCE, basename(path), options)
+}
+
+/** Hashes the body of an http(s) URL into a manifest whose bytes stay at that URL. */
+export async function describeUrl (url: string, options: DescribeOptions = {}): Promise<Resource> {
+  const response = await fetch(url, { signal: options.signal })
+  if (!response.ok || response.body == null) {
+    throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`)
+  }
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
+  const name = basename(new URL(url).pathname) || 'resource'
+  const body = response.body as unknown as AsyncIterable<Uint8Array>
+  return describe(rechunk(body, chunkSize), url, name, {
+    ...options,
+    mediaType: options.mediaType ?? response.headers.get('content-type') ?? undefined
+  })
+}

@@ -1,0 +1,105 @@
+import { PeerSource, HttpRangeSource } from './sources.ts'
+import { lookup } from '../protocols/lookup/index.ts'
+import { fetchManifest } from '../protocols/manifest/index.ts'
+import { PRELOADER_SOURCE } from '../content/manifest.ts'
+import { ResourceNotFoundError } from '../errors.ts'
+import { peerInfoToDialTarget } from '../wire/peers.ts'
+import type { ChunkSource } from './sources.ts'
+import type { HolderInfo } from '../protocols/lookup/index.ts'
+import type { Selection } from '../protocols/selection/index.ts'
+import type { Resource } from '../content/manifest.ts'
+import type { PeerInfo } from '../wire/peers.ts'
+import type { P2pcdnLibp2p } from '../node/create-node.ts'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** How long a DHT query for providers may take before we give up on it. */
+export const DHT_QUERY_TIMEOUT = 5_000
+
+/** Providers collected from the DHT at most. */
+const MAX_DHT_PROVIDERS = 10
+
+export interface HolderSearch {
+  holders: HolderInfo[]
+  /** Where the answer came from. */
+  via: 'tracker' | 'dht' | 'none'
+  trackerErrors: string[]
+}
+
+/**
+ * Super-peers holding a resource (S403): the first tracker that answers, then
+ * the DHT when no tracker answers or none knows a holder.
+ */
+export async function findHolders (node: P2pcdnLibp2p, selection: Selection, id: CID, options: AbortOptions & { exclude?: PeerId, useDht?: boolean } = {}): Promise<HolderSearch> {
+  const trackerErrors: string[] = []
+  let holders: HolderInfo[] | undefined
+  for (const tracker of selection.trackers) {
+    try {
+      holders = await lookup(node, peerInfoToDialTarget(tracker), id, { signal: options.signal })
+      break
+    } catch (err: any) {
+      trackerErrors.push(`${tracker.peerId.toString()}: ${err.message}`)
+    }
+  }
+  const notSelf = (peer: PeerInfo): boolean => options.exclude == null || !peer.peerId.equals(options.exclude)
+  if (holders != null && holders.filter(notSelf).length > 0) {
+    return { holders: holders.filter(notSelf), via: 'tracker', trackerErrors }
+  }
+  if (options.useDht !== false) {
+    const found = await findProvidersInDht(node, id, options)
+    if (found.filter(notSelf).length > 0) {
+      return { holders: found.filter(notSelf), via: 'dht', trackerErrors }
+    }
+  }
+  return { holders: [], via: 'none', trackerErrors }
+}
+
+async function findProvidersInDht (node: P2pcdnLibp2p, id: CID, options: AbortOptions): Promise<HolderInfo[]> {
+  const found: HolderInfo[] = []
+  const signal = AbortSignal.any([AbortSignal.timeout(DHT_QUERY_TIMEOUT), ...(options.signal == null ? [] : [options.signal])])
+  try {
+    for await (const provider of node.contentRouting.findProviders(id, { signal })) {
+      if (provider.multiaddrs.length > 0 && !provider.id.equals(node.peerId)) {
+        found.push({ peerId: provider.id, multiaddrs: provider.multiaddrs, load: 0, ageMs: 0 })
+      }
+      if (found.length >= MAX_DHT_PROVIDERS) {
+        break
+      }
+    }
+  } catch {
+    // a timed-out or empty DHT query is an answer: nobody found
+  }
+  return found
+}
+
+/** The manifest from the first peer that has it: holders, then the preloaders. Verified against `id`. */
+export async function findManifest (node: P2pcdnLibp2p, id: CID, peers: PeerInfo[], options: AbortOptions = {}): Promise<Resource> {
+  const errors: string[] = []
+  for (const peer of peers) {
+    try {
+      return await fetchManifest(node, peerInfoToDialTarget(peer), id, { signal: options.signal })
+    } catch (err: any) {
+      errors.push(err.message)
+    }
+  }
+  throw new ResourceNotFoundError(`Resource ${id.toString()} was not found${errors.length > 0 ? ` (${errors.join('; ')})` : ''}`)
+}
+
+/** Opens chunk streams to up to `max` holders at once; holders that refuse are skipped. */
+export async function openHolderSources (node: P2pcdnLibp2p, holders: PeerInfo[], resource: Resource, max: number, options: AbortOptions = {}): Promise<ChunkSource[]> {
+  const opened = await Promise.allSettled(holders.slice(0, max).map(async holder => PeerSource.open(node, holder, resource, 'super-peer', options)))
+  return opened.filter(result => result.status === 'fulfilled').map(result => result.value)
+}
+
+/** The origin of a resource: the preloader's own store, or its http(s) URL. */
+export async function openOriginSources (node: P2pcdnLibp2p, selection: Selection, resource: Resource, options: AbortOptions = {}): Promise<ChunkSource[]> {
+  if (resource.manifest.source !== PRELOADER_SOURCE) {
+    return [new HttpRangeSource(resource)]
+  }
+  for (const preloader of selection.preloaders) {
+    try {
+      return [await PeerSource.open(node, preloader, resource, 'origin', options)]
+    } catch {}
+  }
+  return []
+}

@@ -1,0 +1,90 @@
+import { ChunkSession } from '../protocols/chunk/session.ts'
+import { RemoteError } from '../errors.ts'
+import { chunkLength } from '../content/manifest.ts'
+import { peerInfoToDialTarget } from '../wire/peers.ts'
+import type { Resource } from '../content/manifest.ts'
+import type { PeerInfo } from '../wire/peers.ts'
+import type { AbortOptions, Libp2p } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export type SourceKind = 'super-peer' | 'origin'
+
+/** Somewhere chunks can come from. Answers are verified by the fetcher, not here. */
+export interface ChunkSource {
+  /** A peer id, or the origin's URL. */
+  readonly label: string
+  readonly kind: SourceKind
+  /** How many requests this source should have in flight. */
+  readonly window: number
+  request(index: number): Promise<Uint8Array | Uint8ArrayList>
+  close(): Promise<void>
+  abort(err: Error): void
+}
+
+/** A chunk stream to a super-peer, or to the preloader acting as origin. */
+export class PeerSource implements ChunkSource {
+  readonly label: string
+  readonly kind: SourceKind
+  readonly window: number
+  private readonly session: ChunkSession
+
+  static async open (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, options: AbortOptions = {}): Promise<PeerSource> {
+    const session = await ChunkSession.open(node, peerInfoToDialTarget(peer), resource.id, { chunkSize: resource.manifest.chunkSize, signal: options.signal })
+    return new PeerSource(peer.peerId.toString(), kind, session)
+  }
+
+  private constructor (label: string, kind: SourceKind, session: ChunkSession) {
+    this.label = label
+    this.kind = kind
+    this.session = session
+    this.window = session.window
+  }
+
+  async request (index: number): Promise<Uint8ArrayList> {
+    return this.session.request(index)
+  }
+
+  async close (): Promise<void> {
+    await this.session.close()
+  }
+
+  abort (err: Error): void {
+    this.session.abort(err)
+  }
+}
+
+/** An http(s) origin read with Range requests, one chunk per request. */
+export class HttpRangeSource implements ChunkSource {
+  readonly label: string
+  readonly kind: SourceKind = 'origin'
+  readonly window = 4
+  private readonly resource: Resource
+  private readonly controller = new AbortController()
+  private readonly timeout: number
+
+  constructor (resource: Resource, timeout = 30_000) {
+    this.resource = resource
+    this.label = resource.manifest.source
+    this.timeout = timeout
+  }
+
+  async request (index: number): Promise<Uint8Array> {
+    const start = index * this.resource.manifest.chunkSize
+    const end = start + chunkLength(this.resource.manifest, index) - 1
+    const response = await fetch(this.label, {
+      headers: { range: `bytes=${start}-${end}` },
+      signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeout)])
+    })
+    if (response.status !== 206 && !(response.status === 200 && start === 0 && end === Number(this.resource.manifest.size) - 1)) {
+      await response.body?.cancel()
+      throw new RemoteError(`Origin answered ${response.status} to a range request for chunk ${index}`)
+    }
+    return new Uint8Array(await response.arrayBuffer())
+  }
+
+  async close (): Promise<void> {}
+
+  abort (err: Error): void {
+    this.controller.abort(err)
+  }
+}

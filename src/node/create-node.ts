@@ -1,0 +1,83 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import type { Identify } from '@libp2p/identify'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+/** Our own DHT namespace: p2pcdn swarms never mix records with the public IPFS DHT. */
+export const DHT_PROTOCOL = '/p2pcdn/kad/1.0.0'
+
+export type NodeServices = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+}
+
+export type P2pcdnLibp2p = Libp2p<NodeServices>
+
+export interface CreateNodeOptions {
+  listen: string[]
+  privateKey?: PrivateKey
+  /** Viewers query the DHT but do not serve it. */
+  dhtClientMode: boolean
+  maxConnections?: number
+}
+
+/**
+ * Connection limits chosen for a CDN node rather than a desktop peer.
+ * libp2p's default lets one host open 5 connections per second; every viewer
+ * behind one NAT (and every test on 127.0.0.1) shares that host, so the
+ * threshold is raised and the total is bounded by maxConnections instead.
+ */
+export const CONNECTION_DEFAULTS = {
+  maxConnections: 1024,
+  inboundConnectionThreshold: 1000,
+  maxIncomingPendingConnections: 256,
+  dialTimeout: 10_000
+}
+
+/** One stream per (viewer, super-peer, resource), plus request/response streams. */
+const MAX_STREAMS_PER_CONNECTION = 256
+
+/** 2 MiB stream window: a 256 KiB chunk never waits for a window update mid-flight. */
+const STREAM_WINDOW = 2 * 1024 * 1024
+
+export async function createNode (options: CreateNodeOptions): Promise<P2pcdnLibp2p> {
+  return createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({
+      maxInboundStreams: MAX_STREAMS_PER_CONNECTION,
+      maxOutboundStreams: MAX_STREAMS_PER_CONNECTION,
+      streamOptions: {
+        maxStreamWindowSize: STREAM_WINDOW,
+        // our writers wait for drain, so the muxer never holds more than one
+        // send's worth per stream; the cap catches a writer that does not
+        maxWriteBufferLength: 8 * 1024 * 1024
+      }
+    })],
+    connectionManager: {
+      ...CONNECTION_DEFAULTS,
+      maxConnections: options.maxConnections ?? CONNECTION_DEFAULTS.maxConnections
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: options.dhtClientMode,
+        // operators run p2pcdn on private networks and loopback; keep every address
+        peerInfoMapper: passthroughMapper,
+        allowQueryWithZeroPeers: true
+      })
+    }
+  })
+}

@@ -1,0 +1,6 @@
+export { ChunkOpen, ChunkOpenResponse, ChunkRequest, ChunkHeader } from './pb.ts'
+export * from './constants.ts'
+export { ChunkSession } from './session.ts'
+export type { ChunkSessionOptions } from './session.ts'
+export { ChunkServer } from './server.ts'
+export type { ChunkServerInit, ChunkServerStats, ChunkProvider } from './server.ts'

@@ -1,0 +1,78 @@
+import { SelectionRequest, SelectionResponse, ServiceRole } from './pb.ts'
+import { NoServiceError, RemoteError } from '../../errors.ts'
+import { sendRequest } from '../../wire/request.ts'
+import { addrsFromBytes, peerIdFromBytes } from '../../wire/peers.ts'
+import { MAX_ADDRS, MAX_CONTROL_MESSAGE, MAX_REQUEST_STREAMS, REQUEST_TIMEOUT } from '../limits.ts'
+import type { HandlerSpec, RequestSpec } from '../../wire/request.ts'
+import type { PeerInfo } from '../../wire/peers.ts'
+import type { AbortOptions, Libp2p } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export { SelectionRequest, SelectionResponse, ServiceRole, ServiceEntry } from './pb.ts'
+
+export const SELECTION_PROTOCOL = '/p2pcdn/selection/1.0.0'
+
+/** Trackers and preloaders returned per answer; a swarm runs a few of each. */
+export const MAX_SERVICES = 64
+
+/** Services re-announce at a third of this, so one lost announcement is survivable. */
+export const ANNOUNCE_TTL = 30_000
+
+export const selectionRequest: RequestSpec<SelectionRequest, SelectionResponse> = {
+  protocol: SELECTION_PROTOCOL,
+  request: SelectionRequest,
+  response: SelectionResponse,
+  maxResponseLength: MAX_CONTROL_MESSAGE * 4,
+  responseLimits: { trackers: MAX_SERVICES, preloaders: MAX_SERVICES, trackers$: { addrs: MAX_ADDRS }, preloaders$: { addrs: MAX_ADDRS } } as any,
+  timeout: REQUEST_TIMEOUT
+}
+
+export const selectionHandler: HandlerSpec<SelectionRequest, SelectionResponse> = {
+  protocol: SELECTION_PROTOCOL,
+  request: SelectionRequest,
+  response: SelectionResponse,
+  maxRequestLength: MAX_CONTROL_MESSAGE,
+  requestLimits: { addrs: MAX_ADDRS },
+  timeout: REQUEST_TIMEOUT,
+  maxInboundStreams: MAX_REQUEST_STREAMS
+}
+
+export interface Selection {
+  /** In the order this node should use them: its assigned tracker first. */
+  trackers: PeerInfo[]
+  preloaders: PeerInfo[]
+}
+
+function toPeerInfo (entry: { peerId: Uint8Array, addrs: Uint8Array[] }): PeerInfo {
+  return { peerId: peerIdFromBytes(entry.peerId), multiaddrs: addrsFromBytes(entry.addrs) }
+}
+
+/**
+ * Asks the selectors, in turn, which trackers and preloader this node should
+ * use (S301, S401). Fails only when no selector answers.
+ */
+export async function select (node: Libp2p, selectors: Multiaddr[], options: AbortOptions = {}): Promise<Selection> {
+  const failures: string[] = []
+  for (const selector of selectors) {
+    try {
+      const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.SELECT, role: ServiceRole.UNKNOWN, addrs: [] }, options)
+      if (response.status !== SelectionResponse.Status.OK) {
+        throw new RemoteError(response.error)
+      }
+      return { trackers: response.trackers.map(toPeerInfo), preloaders: response.preloaders.map(toPeerInfo) }
+    } catch (err: any) {
+      failures.push(`${selector.toString()}: ${err.message}`)
+      options.signal?.throwIfAborted()
+    }
+  }
+  throw new NoServiceError(`No selector answered (${failures.join('; ')})`)
+}
+
+/** Tells a selector this tracker or preloader is alive; returns the announce TTL. */
+export async function announce (node: Libp2p, selector: Multiaddr, role: ServiceRole, addrs: Uint8Array[], options: AbortOptions = {}): Promise<number> {
+  const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.ANNOUNCE, role, addrs }, options)
+  if (response.status !== SelectionResponse.Status.OK) {
+    throw new RemoteError(response.error)
+  }
+  return response.ttlMs
+}

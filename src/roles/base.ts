@@ -1,0 +1,114 @@
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { multiaddr } from '@multiformats/multiaddr'
+import { TypedEventEmitter } from 'main-event'
+import { createNode } from '../node/create-node.ts'
+import { loadOrCreateIdentity } from '../node/identity.ts'
+import { InvalidOptionError } from '../errors.ts'
+import type { P2pcdnLibp2p } from '../node/create-node.ts'
+import type { Logger, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export type RoleName = 'selector' | 'tracker' | 'preloader' | 'super' | 'viewer'
+
+export const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
+
+export interface CommonOptions {
+  /** Multiaddrs to listen on. Default: /ip4/127.0.0.1/tcp/0 */
+  listen?: string[]
+  /** Holds the identity key (so the peer id survives restarts) and the LevelDB store. Default: an ephemeral identity and, where a store is needed, a temporary directory. */
+  dataDir?: string
+  maxConnections?: number
+}
+
+/** Every role but the selector finds the network through selectors. */
+export interface SelectorClientOptions extends CommonOptions {
+  selectors: Array<string | Multiaddr>
+}
+
+/** What a role reports as it works: `--json` prints each as one line. */
+export interface RoleEventDetail {
+  event: string
+  [field: string]: unknown
+}
+
+export interface RoleEvents {
+  event: CustomEvent<RoleEventDetail>
+}
+
+export function parseMultiaddrs (addrs: Array<string | Multiaddr>, what: string): Multiaddr[] {
+  return addrs.map(addr => {
+    if (typeof addr !== 'string') {
+      return addr
+    }
+    try {
+      return multiaddr(addr)
+    } catch {
+      throw new InvalidOptionError(`${what}: "${addr}" is not a multiaddr (example: /ip4/127.0.0.1/tcp/4001/p2p/12D3Koo...)`)
+    }
+  })
+}
+
+export function requireSelectors (options: SelectorClientOptions): Multiaddr[] {
+  if (options.selectors == null || options.selectors.length === 0) {
+    throw new InvalidOptionError('At least one selector multiaddr is required')
+  }
+  return parseMultiaddrs(options.selectors, 'selector')
+}
+
+export async function startLibp2p (options: CommonOptions, dhtClientMode: boolean): Promise<P2pcdnLibp2p> {
+  const listen = parseMultiaddrs(options.listen ?? DEFAULT_LISTEN, 'listen').map(ma => ma.toString())
+  const privateKey = options.dataDir == null ? undefined : await loadOrCreateIdentity(options.dataDir)
+  const node = await createNode({ listen, privateKey, dhtClientMode, maxConnections: options.maxConnections })
+  await node.start()
+  return node
+}
+
+export function storeDir (dataDir: string): string {
+  return join(dataDir, 'store')
+}
+
+/**
+ * What every running role shares: the libp2p node, its identity and
+ * addresses, events, and a stop that releases everything.
+ */
+export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
+  abstract readonly role: RoleName
+  readonly libp2p: P2pcdnLibp2p
+  protected readonly log: Logger
+  private stopping?: Promise<void>
+
+  constructor (libp2p: P2pcdnLibp2p, component: string) {
+    super()
+    this.libp2p = libp2p
+    this.log = logger(`p2pcdn:${component}`)
+  }
+
+  get peerId (): PeerId {
+    return this.libp2p.peerId
+  }
+
+  /** Full dialable addresses, each ending in /p2p/<peerId>. */
+  get multiaddrs (): Multiaddr[] {
+    return this.libp2p.getMultiaddrs()
+  }
+
+  protected emit (event: string, fields: Record<string, unknown> = {}): void {
+    this.safeDispatchEvent('event', { detail: { event, ...fields } })
+  }
+
+  /** Stops the role's work, then libp2p. Safe to call more than once. */
+  async stop (): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.stopRole()
+      await this.libp2p.stop()
+      await this.afterStop()
+    })()
+    await this.stopping
+  }
+
+  protected abstract stopRole (): Promise<void>
+
+  /** Runs once libp2p is down: close stores here. */
+  protected async afterStop (): Promise<void> {}
+}

@@ -1,0 +1,57 @@
+import { CID } from 'multiformats/cid'
+import { decodeManifestBytes } from '../../content/manifest.ts'
+import type { Resource } from '../../content/manifest.ts'
+import type { ChunkStore } from '../../store/chunk-store.ts'
+
+export interface CatalogEntry {
+  resource: Resource
+  replicas: number
+  publishedAt: number
+}
+
+interface StoredEntry {
+  replicas: number
+  publishedAt: number
+  manifest: string
+}
+
+/**
+ * The preloader's catalog: every published resource with its wanted replica
+ * count. Kept in the preloader's LevelDB so it survives restarts.
+ */
+export class Catalog {
+  private readonly db: ReturnType<ChunkStore['sublevel']>
+  private readonly entries = new Map<string, CatalogEntry>()
+
+  static async open (store: ChunkStore): Promise<Catalog> {
+    const catalog = new Catalog(store)
+    for await (const [key, value] of catalog.db.iterator()) {
+      const stored: StoredEntry = JSON.parse(Buffer.from(value).toString('utf8'))
+      const bytes = Buffer.from(stored.manifest, 'base64')
+      catalog.entries.set(key, { resource: { id: CID.parse(key), manifest: decodeManifestBytes(bytes), bytes }, replicas: stored.replicas, publishedAt: stored.publishedAt })
+    }
+    return catalog
+  }
+
+  private constructor (store: ChunkStore) {
+    this.db = store.sublevel('catalog')
+  }
+
+  get (id: CID | string): CatalogEntry | undefined {
+    return this.entries.get(id.toString())
+  }
+
+  /** Oldest first: placement gives earlier publishes priority on full super-peers. */
+  list (): CatalogEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.publishedAt - b.publishedAt || a.resource.id.toString().localeCompare(b.resource.id.toString()))
+  }
+
+  async put (resource: Resource, replicas: number): Promise<CatalogEntry> {
+    const key = resource.id.toString()
+    const entry = { resource, replicas, publishedAt: this.entries.get(key)?.publishedAt ?? Date.now() }
+    const stored: StoredEntry = { replicas, publishedAt: entry.publishedAt, manifest: Buffer.from(resource.bytes).toString('base64') }
+    await this.db.put(key, Buffer.from(JSON.stringify(stored)))
+    this.entries.set(key, entry)
+    return entry
+  }
+}

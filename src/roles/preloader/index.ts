@@ -1,0 +1,169 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Catalog } from './catalog.ts'
+import { placeReplicas } from '../../placement/place-replicas.ts'
+import { ChunkStore } from '../../store/chunk-store.ts'
+import { ChunkServer } from '../../protocols/chunk/index.ts'
+import { DEFAULT_PRECACHE_REFRESH, PrecacheResponse, precacheHandler } from '../../protocols/precache/index.ts'
+import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
+import { PUBLISH_PROTOCOL, MAX_PUBLISH_STREAMS } from '../../protocols/publish/index.ts'
+import { manifestHandler } from '../../protocols/manifest/index.ts'
+import { ServiceRole } from '../../protocols/selection/index.ts'
+import { receivePublish } from './publish-handler.ts'
+import { handleRequests } from '../../wire/request.ts'
+import { addrsFromBytes, peerIdToBytes } from '../../wire/peers.ts'
+import { Announcer } from '../announcer.ts'
+import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
+import { RoleNode, requireSelectors, startLibp2p, storeDir } from '../base.ts'
+import type { Placement } from '../../placement/place-replicas.ts'
+import type { SelectorClientOptions } from '../base.ts'
+import type { P2pcdnLibp2p } from '../../node/create-node.ts'
+import type { PrecacheRequest } from '../../protocols/precache/index.ts'
+import type { StatusResponse } from '../../protocols/status/index.ts'
+import type { Resource } from '../../content/manifest.ts'
+import type { Connection, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+export interface PreloaderOptions extends SelectorClientOptions {
+  /** How often super-peers should ask for their list. Default 5 s. */
+  refreshInterval?: number
+  /** Bytes the preloader may hold as origin. Default unbounded. */
+  capacity?: number
+}
+
+interface KnownSuperPeer {
+  peerId: PeerId
+  multiaddrs: Multiaddr[]
+  capacity: number
+  used: number
+  lastSeen: number
+}
+
+/**
+ * The catalog and placement (S202–S204): answers each super-peer's pre-cache
+ * request with the resources placed on it, and is the embedded default
+ * origin, serving published bytes over the chunk protocol.
+ */
+export class Preloader extends RoleNode {
+  readonly role = 'preloader'
+  readonly store: ChunkStore
+  readonly catalog: Catalog
+  readonly chunkServer: ChunkServer
+  private readonly refresh: number
+  private readonly announcer: Announcer
+  private readonly superPeers = new Map<string, KnownSuperPeer>()
+  private readonly tempDir?: string
+  private placement?: Placement
+
+  static async start (options: PreloaderOptions): Promise<Preloader> {
+    const selectors = requireSelectors(options)
+    const tempDir = options.dataDir == null ? await mkdtemp(join(tmpdir(), 'p2pcdn-preloader-')) : undefined
+    const store = await ChunkStore.open(storeDir(options.dataDir ?? tempDir ?? ''), { capacity: options.capacity })
+    let libp2p: P2pcdnLibp2p | undefined
+    try {
+      const catalog = await Catalog.open(store)
+      libp2p = await startLibp2p(options, false)
+      const preloader = new Preloader(libp2p, store, catalog, selectors, options, tempDir)
+      await preloader.startRole()
+      return preloader
+    } catch (err) {
+      await libp2p?.stop()
+      await store.close()
+      throw err
+    }
+  }
+
+  private constructor (libp2p: P2pcdnLibp2p, store: ChunkStore, catalog: Catalog, selectors: Multiaddr[], options: PreloaderOptions, tempDir?: string) {
+    super(libp2p, 'preloader')
+    this.store = store
+    this.catalog = catalog
+    this.announcer = new Announcer(libp2p, selectors, ServiceRole.PRELOADER, this.log)
+    this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
+    this.tempDir = tempDir
+    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store), log: this.log })
+  }
+
+  private async startRole (): Promise<void> {
+    await handleRequests(this.libp2p, precacheHandler, async (request, connection) => this.precacheList(request, connection), this.log)
+    await handleRequests(this.libp2p, statusHandler, async () => this.status(), this.log)
+    await handleManifestRequests(this.libp2p, id => this.catalog.get(id)?.resource, this.log)
+    await this.libp2p.handle(PUBLISH_PROTOCOL, async (stream, connection) => {
+      const published = await receivePublish(stream, connection, { store: this.store, catalog: this.catalog, log: this.log })
+      if (published != null) {
+        this.placement = undefined
+        this.emit('published', { id: published.resource.id.toString(), name: published.resource.manifest.name, size: Number(published.resource.manifest.size), replicas: published.replicas })
+      }
+    }, { maxInboundStreams: MAX_PUBLISH_STREAMS })
+    await this.chunkServer.start()
+    await this.announcer.start()
+  }
+
+  protected async stopRole (): Promise<void> {
+    this.announcer.stop()
+    await this.chunkServer.stop()
+    await this.libp2p.unhandle([precacheHandler.protocol, statusHandler.protocol, manifestHandler.protocol, PUBLISH_PROTOCOL])
+  }
+
+  protected override async afterStop (): Promise<void> {
+    await this.store.close()
+    if (this.tempDir != null) {
+      await rm(this.tempDir, { recursive: true, force: true })
+    }
+  }
+
+  /** The super-peers seen asking within three refresh intervals. */
+  private liveSuperPeers (): KnownSuperPeer[] {
+    const cutoff = Date.now() - this.refresh * 3
+    for (const [key, peer] of this.superPeers) {
+      if (peer.lastSeen < cutoff) {
+        this.superPeers.delete(key)
+        this.placement = undefined
+        this.emit('super-peer-lost', { peerId: key })
+      }
+    }
+    return [...this.superPeers.values()]
+  }
+
+  private currentPlacement (): Placement {
+    const live = this.liveSuperPeers()
+    this.placement ??= placeReplicas(
+      this.catalog.list().map(entry => ({ id: entry.resource.id.toString(), size: Number(entry.resource.manifest.size), replicas: entry.replicas })),
+      live.map(peer => ({ id: peer.peerId.toString(), capacity: peer.capacity === 0 ? Number.POSITIVE_INFINITY : peer.capacity }))
+    )
+    return this.placement
+  }
+
+  private precacheList (request: PrecacheRequest, connection: Connection): PrecacheResponse {
+    const key = connection.remotePeer.toString()
+    const known = this.superPeers.get(key)
+    const capacity = Number(request.capacity)
+    if (known == null || known.capacity !== capacity) {
+      this.placement = undefined
+    }
+    this.superPeers.set(key, { peerId: connection.remotePeer, multiaddrs: addrsFromBytes(request.addrs), capacity, used: Number(request.used), lastSeen: Date.now() })
+    const ids = this.currentPlacement().byPeer.get(key) ?? []
+    return {
+      status: PrecacheResponse.Status.OK,
+      error: '',
+      refreshMs: this.refresh,
+      resources: ids.map(id => this.catalog.get(id)?.resource).filter((r): r is Resource => r != null).map(resource => ({ resource: resource.id.bytes, size: resource.manifest.size }))
+    }
+  }
+
+  private status (): StatusResponse {
+    const placement = this.currentPlacement()
+    return {
+      role: this.role,
+      superPeers: [],
+      catalog: this.catalog.list().slice(0, MAX_STATUS_ENTRIES).map(entry => ({
+        resource: entry.resource.id.bytes,
+        name: entry.resource.manifest.name,
+        size: entry.resource.manifest.size,
+        replicas: entry.replicas,
+        source: entry.resource.manifest.source,
+        placedOn: (placement.byResource.get(entry.resource.id.toString()) ?? []).map(id => peerIdToBytes(this.superPeers.get(id)?.peerId as PeerId))
+      }))
+    }
+  }
+}

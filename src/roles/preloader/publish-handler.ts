@@ -1,0 +1,105 @@
+import { PRELOADER_SOURCE, chunkCount, decodeManifestBytes, verifyChunk } from '../../content/manifest.ts'
+import { resourceIdOf } from '../../content/resource-id.ts'
+import { ChunkUpload, MAX_PUBLISH_REQUEST_LENGTH, MAX_REPLICAS, DEFAULT_REPLICAS, MAX_UPLOAD_FRAME_LENGTH, PUBLISH_STEP_TIMEOUT, PublishRequest, PublishResponse, UPLOAD_HIGH_WATER } from '../../protocols/publish/index.ts'
+import { FramedStream } from '../../wire/framing.ts'
+import type { Catalog, CatalogEntry } from './catalog.ts'
+import type { Resource } from '../../content/manifest.ts'
+import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
+import type { Connection, Logger, Stream } from '@libp2p/interface'
+
+export interface PublishContext {
+  store: ChunkStore
+  catalog: Catalog
+  log: Logger
+}
+
+/** Chunks written to LevelDB per atomic batch while receiving an upload. */
+const UPLOAD_BATCH = 16
+
+class PublishRefused extends Error {
+  readonly status: PublishResponse.Status
+  constructor (status: PublishResponse.Status, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+/**
+ * Receives one publish: the manifest, then (for the preloader origin) every
+ * chunk, each verified before it is stored. The catalog entry is written
+ * only once all bytes are held, so a half-finished upload is never placed.
+ */
+export async function receivePublish (stream: Stream, connection: Connection, context: PublishContext): Promise<CatalogEntry | undefined> {
+  const framed = new FramedStream(stream, { highWaterMark: UPLOAD_HIGH_WATER, maxBufferSize: UPLOAD_HIGH_WATER * 2 + MAX_UPLOAD_FRAME_LENGTH })
+  const step = (): AbortSignal => AbortSignal.timeout(PUBLISH_STEP_TIMEOUT)
+  try {
+    const request = await framed.read(PublishRequest, { maxLength: MAX_PUBLISH_REQUEST_LENGTH, signal: step() })
+    let entry: CatalogEntry
+    try {
+      const resource = await checkRequest(request)
+      if (request.upload) {
+        await receiveChunks(framed, resource, context.store, step)
+      }
+      entry = await context.catalog.put(resource, request.replicas === 0 ? DEFAULT_REPLICAS : request.replicas)
+    } catch (err: any) {
+      if (!(err instanceof PublishRefused)) {
+        throw err
+      }
+      await framed.write({ status: err.status, resource: new Uint8Array(0), error: err.message }, PublishResponse, { signal: step() })
+      await stream.close({ signal: step() })
+      return undefined
+    }
+    await framed.write({ status: PublishResponse.Status.OK, resource: entry.resource.id.bytes, error: '' }, PublishResponse, { signal: step() })
+    await stream.close({ signal: step() })
+    return entry
+  } catch (err: any) {
+    context.log.error('publish from %p failed - %e', connection.remotePeer, err)
+    stream.abort(err)
+    return undefined
+  }
+}
+
+async function checkRequest (request: PublishRequest): Promise<Resource> {
+  let manifest
+  try {
+    manifest = decodeManifestBytes(request.manifest)
+  } catch (err: any) {
+    throw new PublishRefused(PublishResponse.Status.BAD_REQUEST, err.message)
+  }
+  if (request.replicas > MAX_REPLICAS) {
+    throw new PublishRefused(PublishResponse.Status.BAD_REQUEST, `At most ${MAX_REPLICAS} replicas`)
+  }
+  if (request.upload && manifest.source !== PRELOADER_SOURCE) {
+    throw new PublishRefused(PublishResponse.Status.BAD_REQUEST, `An upload's manifest must name the source ${PRELOADER_SOURCE}`)
+  }
+  if (!request.upload && !/^https?:\/\//.test(manifest.source)) {
+    throw new PublishRefused(PublishResponse.Status.BAD_REQUEST, 'Without an upload the manifest source must be an http(s) URL')
+  }
+  return { id: await resourceIdOf(request.manifest), manifest, bytes: request.manifest }
+}
+
+async function receiveChunks (framed: FramedStream, resource: Resource, store: ChunkStore, step: () => AbortSignal): Promise<void> {
+  try {
+    await store.addResource(resource)
+  } catch (err: any) {
+    throw new PublishRefused(PublishResponse.Status.NO_SPACE, err.message)
+  }
+  let batch: StoredChunk[] = []
+  for (let index = 0; index < chunkCount(resource.manifest); index++) {
+    const upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: step() })
+    if (upload.index !== index) {
+      throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, `Expected chunk ${index}, got ${upload.index}`)
+    }
+    try {
+      verifyChunk(resource.manifest, index, upload.data)
+    } catch (err: any) {
+      throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, err.message)
+    }
+    batch.push({ index, data: upload.data })
+    if (batch.length >= UPLOAD_BATCH) {
+      await store.putChunks(resource.id, batch)
+      batch = []
+    }
+  }
+  await store.putChunks(resource.id, batch)
+}

@@ -1,0 +1,99 @@
+import { repeatingTask } from '@libp2p/utils'
+import { handleRequests } from '../../wire/request.ts'
+import { ANNOUNCE_TTL, MAX_SERVICES, SelectionRequest, SelectionResponse, ServiceRole, selectionHandler } from '../../protocols/selection/index.ts'
+import { rankByRendezvous } from '../../placement/rendezvous.ts'
+import { addrsFromBytes, addrsToBytes, peerIdToBytes } from '../../wire/peers.ts'
+import { RoleNode, startLibp2p } from '../base.ts'
+import type { CommonOptions } from '../base.ts'
+import type { P2pcdnLibp2p } from '../../node/create-node.ts'
+import type { Connection, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { RepeatingTask } from '@libp2p/utils'
+
+export interface SelectorOptions extends CommonOptions {
+  /** How long an announcement stays valid. Default 30 s. */
+  announceTtl?: number
+}
+
+interface Announced {
+  peerId: PeerId
+  multiaddrs: Multiaddr[]
+  expires: number
+}
+
+/**
+ * The well-known entry point (S301, S401): trackers and preloaders announce
+ * themselves; any node asks which to use and gets every live one, ordered so
+ * that each asker's first tracker is its rendezvous choice. Load spreads over
+ * trackers and a given node keeps the same one while it lives.
+ */
+export class Selector extends RoleNode {
+  readonly role = 'selector'
+  private readonly ttl: number
+  private readonly services = new Map<ServiceRole, Map<string, Announced>>([[ServiceRole.TRACKER, new Map()], [ServiceRole.PRELOADER, new Map()]])
+  private readonly expiry: RepeatingTask
+
+  static async start (options: SelectorOptions = {}): Promise<Selector> {
+    const selector = new Selector(await startLibp2p(options, false), options)
+    await selector.startRole()
+    return selector
+  }
+
+  private constructor (libp2p: P2pcdnLibp2p, options: SelectorOptions) {
+    super(libp2p, 'selector')
+    this.ttl = options.announceTtl ?? ANNOUNCE_TTL
+    this.expiry = repeatingTask(() => { this.expire() }, Math.max(1000, this.ttl / 3))
+  }
+
+  private async startRole (): Promise<void> {
+    await handleRequests(this.libp2p, selectionHandler, async (request, connection) => this.answer(request, connection), this.log)
+    this.expiry.start()
+  }
+
+  protected async stopRole (): Promise<void> {
+    this.expiry.stop()
+    await this.libp2p.unhandle(selectionHandler.protocol)
+  }
+
+  /** Live services of a role, as the selector would hand them out. */
+  list (role: ServiceRole): Announced[] {
+    this.expire()
+    return [...(this.services.get(role)?.values() ?? [])]
+  }
+
+  private answer (request: SelectionRequest, connection: Connection): SelectionResponse {
+    const empty = { status: SelectionResponse.Status.OK, trackers: [], preloaders: [], ttlMs: 0, error: '' }
+    if (request.type === SelectionRequest.Type.ANNOUNCE) {
+      const registry = this.services.get(request.role)
+      const multiaddrs = addrsFromBytes(request.addrs)
+      if (registry == null || multiaddrs.length === 0) {
+        return { ...empty, status: SelectionResponse.Status.BAD_REQUEST, error: 'ANNOUNCE needs a role (TRACKER or PRELOADER) and at least one address' }
+      }
+      const key = connection.remotePeer.toString()
+      if (!registry.has(key)) {
+        this.emit('service-announced', { role: ServiceRole[request.role].toLowerCase(), peerId: key })
+      }
+      // the peer id comes from the authenticated connection, never from the message
+      registry.set(key, { peerId: connection.remotePeer, multiaddrs, expires: Date.now() + this.ttl })
+      return { ...empty, ttlMs: this.ttl }
+    }
+    const asker = connection.remotePeer.toString()
+    const entries = (role: ServiceRole): Array<{ peerId: Uint8Array, addrs: Uint8Array[] }> =>
+      rankByRendezvous(asker, this.list(role), service => service.peerId.toString())
+        .slice(0, MAX_SERVICES)
+        .map(service => ({ peerId: peerIdToBytes(service.peerId), addrs: addrsToBytes(service.multiaddrs) }))
+    return { ...empty, trackers: entries(ServiceRole.TRACKER), preloaders: entries(ServiceRole.PRELOADER) }
+  }
+
+  private expire (): void {
+    const now = Date.now()
+    for (const [role, registry] of this.services) {
+      for (const [key, service] of registry) {
+        if (service.expires < now) {
+          registry.delete(key)
+          this.emit('service-expired', { role: ServiceRole[role].toLowerCase(), peerId: key })
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { ManifestResponse, manifestHandler } from '../protocols/manifest/index.ts'
+import { resourceIdFromBytes } from '../content/resource-id.ts'
+import { handleRequests } from '../wire/request.ts'
+import type { HandlerLog } from '../wire/request.ts'
+import type { ChunkProvider } from '../protocols/chunk/index.ts'
+import type { Resource } from '../content/manifest.ts'
+import type { ChunkStore } from '../store/chunk-store.ts'
+import type { Libp2p } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** Serves chunks only of resources held complete: partial ones are never advertised. */
+export function storeChunkProvider (store: ChunkStore): ChunkProvider {
+  return {
+    heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
+    getChunk: async (id, index) => store.getChunk(id, index)
+  }
+}
+
+/** Answers /p2pcdn/manifest/1.0.0 from whatever `find` knows. */
+export async function handleManifestRequests (node: Libp2p, find: (id: CID) => Resource | undefined, log: HandlerLog): Promise<void> {
+  await handleRequests(node, manifestHandler, async (request) => {
+    let id: CID
+    try {
+      id = resourceIdFromBytes(request.resource)
+    } catch (err: any) {
+      return { status: ManifestResponse.Status.BAD_REQUEST, manifest: new Uint8Array(0), error: err.message }
+    }
+    const resource = find(id)
+    if (resource == null) {
+      return { status: ManifestResponse.Status.NOT_FOUND, manifest: new Uint8Array(0), error: `Resource ${id.toString()} is unknown here` }
+    }
+    return { status: ManifestResponse.Status.OK, manifest: resource.bytes, error: '' }
+  }, log)
+}

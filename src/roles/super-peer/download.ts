@@ -1,0 +1,72 @@
+import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
+import { findHolders, findManifest, openHolderSources, openOriginSources } from '../../fetch/resolve.ts'
+import type { SourceTally } from '../../fetch/chunk-fetcher.ts'
+import type { P2pcdnLibp2p } from '../../node/create-node.ts'
+import type { Selection } from '../../protocols/selection/index.ts'
+import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
+import type { CID } from 'multiformats/cid'
+
+/** Chunks written per atomic LevelDB batch while pre-caching. */
+const STORE_BATCH = 8
+
+/** Other super-peers a download draws from at once before the origin. */
+const MAX_PEER_SOURCES = 2
+
+export interface DownloadInit {
+  node: P2pcdnLibp2p
+  store: ChunkStore
+  id: CID
+  selection: Selection
+  signal: AbortSignal
+}
+
+export interface DownloadResult {
+  /** Bytes fetched in this attempt (a resumed download fetches only what was missing). */
+  bytes: number
+  sources: SourceTally[]
+}
+
+/**
+ * Pre-caches one resource completely (S304): the manifest from the store or
+ * the preloader, then every missing chunk from super-peers that hold it, or
+ * from the origin, each verified before it is stored.
+ */
+export async function downloadResource (init: DownloadInit): Promise<DownloadResult> {
+  const { node, store, id, selection, signal } = init
+  let resource = store.getResource(id)
+  if (resource == null) {
+    resource = await findManifest(node, id, selection.preloaders, { signal })
+    await store.addResource(resource)
+  }
+  const missing = store.missingChunks(id)
+  if (missing.length === 0) {
+    return { bytes: 0, sources: [] }
+  }
+  const { holders } = await findHolders(node, selection, id, { signal, exclude: node.peerId })
+  const sources = await openHolderSources(node, holders, resource, MAX_PEER_SOURCES, { signal })
+  const manifestOf = resource
+  let pending: StoredChunk[] = []
+  let writing = Promise.resolve()
+  const flush = async (): Promise<void> => {
+    const batch = pending
+    pending = []
+    writing = writing.then(async () => { await store.putChunks(id, batch) })
+    await writing
+  }
+  const result = await fetchChunks({
+    manifest: resource.manifest,
+    indexes: missing,
+    sources,
+    fallback: async () => openOriginSources(node, selection, manifestOf, { signal }),
+    onChunk: async (index, data) => {
+      pending.push({ index, data: data instanceof Uint8Array ? data : data.subarray() })
+      if (pending.length >= STORE_BATCH) {
+        await flush()
+      }
+    },
+    maxAhead: Number.POSITIVE_INFINITY,
+    signal
+  })
+  await flush()
+  return { bytes: result.sources.reduce((sum, s) => sum + s.bytes, 0), sources: result.sources }
+}

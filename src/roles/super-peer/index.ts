@@ -1,0 +1,268 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { repeatingTask } from '@libp2p/utils'
+import { Backoff } from './backoff.ts'
+import { downloadResource } from './download.ts'
+import { ChunkStore } from '../../store/chunk-store.ts'
+import { ChunkServer } from '../../protocols/chunk/index.ts'
+import { DEFAULT_PRECACHE_REFRESH, fetchPrecacheList } from '../../protocols/precache/index.ts'
+import { DEFAULT_HEARTBEAT_INTERVAL, MAX_HELD_PER_REPORT, register } from '../../protocols/registration/index.ts'
+import { manifestHandler } from '../../protocols/manifest/index.ts'
+import { select } from '../../protocols/selection/index.ts'
+import { resourceIdFromBytes } from '../../content/resource-id.ts'
+import { NoServiceError } from '../../errors.ts'
+import { addrsToBytes, peerInfoToDialTarget } from '../../wire/peers.ts'
+import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
+import { RoleNode, requireSelectors, startLibp2p, storeDir } from '../base.ts'
+import type { SelectorClientOptions } from '../base.ts'
+import type { P2pcdnLibp2p } from '../../node/create-node.ts'
+import type { Selection } from '../../protocols/selection/index.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { RepeatingTask } from '@libp2p/utils'
+import type { CID } from 'multiformats/cid'
+
+export interface SuperPeerOptions extends SelectorClientOptions {
+  /** Bytes the chunk store may hold. Default unbounded. */
+  capacity?: number
+  /** Resources downloaded at once. Default 2. */
+  maxConcurrentDownloads?: number
+  /** First retry delay after a failed download; doubles up to retryMax. Default 1 s. */
+  retryBase?: number
+  /** Default 60 s. */
+  retryMax?: number
+  /** Lists in a row a held resource must be missing from before it is evicted. Default 3. */
+  evictAfter?: number
+}
+
+/**
+ * An operator-deployed super-peer (S301–S304, S501–S5022): registers with the
+ * trackers, pre-caches the complete resources its preloader assigns, reports
+ * what it holds, and serves any chunk of them to any viewer.
+ */
+export class SuperPeer extends RoleNode {
+  readonly role = 'super'
+  readonly store: ChunkStore
+  readonly chunkServer: ChunkServer
+  private readonly selectors: Multiaddr[]
+  private readonly options: SuperPeerOptions
+  private readonly backoff: Backoff
+  private readonly downloads = new Map<string, Promise<void>>()
+  private readonly unassignedFor = new Map<string, number>()
+  private readonly heartbeat: RepeatingTask
+  private readonly precache: RepeatingTask
+  private readonly tempDir?: string
+  private readonly controller = new AbortController()
+  private selection?: Selection
+  private assigned = new Map<string, CID>()
+
+  static async start (options: SuperPeerOptions): Promise<SuperPeer> {
+    const selectors = requireSelectors(options)
+    const tempDir = options.dataDir == null ? await mkdtemp(join(tmpdir(), 'p2pcdn-super-')) : undefined
+    const store = await ChunkStore.open(storeDir(options.dataDir ?? tempDir ?? ''), { capacity: options.capacity })
+    let superPeer: SuperPeer | undefined
+    try {
+      superPeer = new SuperPeer(await startLibp2p(options, false), store, selectors, options, tempDir)
+      await superPeer.startRole()
+      return superPeer
+    } catch (err) {
+      if (superPeer != null) {
+        await superPeer.stop()
+      } else {
+        await store.close()
+      }
+      throw err
+    }
+  }
+
+  private constructor (libp2p: P2pcdnLibp2p, store: ChunkStore, selectors: Multiaddr[], options: SuperPeerOptions, tempDir?: string) {
+    super(libp2p, 'super-peer')
+    this.store = store
+    this.selectors = selectors
+    this.options = options
+    this.tempDir = tempDir
+    this.backoff = new Backoff(options.retryBase ?? 1000, options.retryMax ?? 60_000)
+    this.chunkServer = new ChunkServer({
+      node: libp2p,
+      provider: storeChunkProvider(store),
+      log: this.log,
+      onRefused: (id, peer) => { this.emit('refused', { resource: id?.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) }
+    })
+    this.heartbeat = repeatingTask(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
+    this.precache = repeatingTask(async () => { await this.refreshList() }, DEFAULT_PRECACHE_REFRESH)
+  }
+
+  private async startRole (): Promise<void> {
+    await this.chunkServer.start()
+    await handleManifestRequests(this.libp2p, id => this.store.isHeld(id) ? this.store.getResource(id) : undefined, this.log)
+    // S301: without a selector there is no network to join; say so at once
+    this.selection = await select(this.libp2p, this.selectors, { signal: AbortSignal.timeout(10_000) })
+    await this.report()
+    this.heartbeat.start()
+    this.precache.start()
+    // resources held from an earlier run are announced again without a download
+    for (const id of this.store.held()) {
+      this.provide(id)
+    }
+    void this.refreshList()
+  }
+
+  protected async stopRole (): Promise<void> {
+    this.controller.abort(new Error('Super-peer stopping'))
+    this.heartbeat.stop()
+    this.precache.stop()
+    await Promise.allSettled(this.downloads.values())
+    await this.chunkServer.stop()
+    await this.libp2p.unhandle(manifestHandler.protocol)
+  }
+
+  protected override async afterStop (): Promise<void> {
+    await this.store.close()
+    if (this.tempDir != null) {
+      await rm(this.tempDir, { recursive: true, force: true })
+    }
+  }
+
+  /** Holds every resource it has been assigned? */
+  get settled (): boolean {
+    return [...this.assigned.values()].every(id => this.store.isHeld(id))
+  }
+
+  private async reselect (): Promise<Selection> {
+    this.selection = await select(this.libp2p, this.selectors, { signal: AbortSignal.timeout(10_000) })
+    return this.selection
+  }
+
+  /** S302 and S21: registration, heartbeat and held-resource report, to every tracker. */
+  private async report (): Promise<void> {
+    let selection = this.selection ?? await this.reselect()
+    if (selection.trackers.length === 0) {
+      selection = await this.reselect()
+    }
+    const registration = {
+      addrs: addrsToBytes(this.libp2p.getMultiaddrs()),
+      capacity: BigInt(Number.isFinite(this.store.capacity) ? this.store.capacity : 0),
+      used: BigInt(this.store.used),
+      held: this.store.held().slice(0, MAX_HELD_PER_REPORT).map(id => id.bytes),
+      load: this.chunkServer.stats.active
+    }
+    let reached = 0
+    await Promise.all(selection.trackers.map(async tracker => {
+      try {
+        const response = await register(this.libp2p, peerInfoToDialTarget(tracker), registration, { signal: AbortSignal.timeout(10_000) })
+        this.heartbeat.setInterval(response.heartbeatMs)
+        reached++
+      } catch (err: any) {
+        this.log.error('registration with tracker %p failed - %e', tracker.peerId, err)
+      }
+    }))
+    if (reached === 0) {
+      // the trackers we knew are gone: ask the selector again next time
+      this.selection = undefined
+      this.emit('tracker-unreachable', { trackers: selection.trackers.length })
+    }
+  }
+
+  /** S303: fetch the pre-cache list, then S304: download what is missing and evict what is no longer ours. */
+  private async refreshList (): Promise<void> {
+    try {
+      let selection = this.selection ?? await this.reselect()
+      if (selection.preloaders.length === 0) {
+        selection = await this.reselect()
+      }
+      const preloader = selection.preloaders[0]
+      if (preloader == null) {
+        throw new NoServiceError('The selector knows no preloader yet')
+      }
+      const response = await fetchPrecacheList(this.libp2p, peerInfoToDialTarget(preloader), {
+        addrs: addrsToBytes(this.libp2p.getMultiaddrs()),
+        capacity: BigInt(Number.isFinite(this.store.capacity) ? this.store.capacity : 0),
+        used: BigInt(this.store.used)
+      }, { signal: AbortSignal.timeout(10_000) })
+      if (response.refreshMs > 0) {
+        this.precache.setInterval(response.refreshMs)
+      }
+      this.assigned = new Map(response.resources.map(entry => {
+        const id = resourceIdFromBytes(entry.resource)
+        return [id.toString(), id]
+      }))
+      await this.evictUnassigned()
+      this.startDownloads()
+    } catch (err: any) {
+      this.log.error('pre-cache refresh failed - %e', err)
+      this.emit('precache-list-failed', { error: err.message })
+    }
+  }
+
+  private async evictUnassigned (): Promise<void> {
+    const evictAfter = this.options.evictAfter ?? 3
+    for (const resource of this.store.resources()) {
+      const key = resource.id.toString()
+      if (this.assigned.has(key) || this.downloads.has(key)) {
+        this.unassignedFor.delete(key)
+        continue
+      }
+      const count = (this.unassignedFor.get(key) ?? 0) + 1
+      this.unassignedFor.set(key, count)
+      if (count >= evictAfter) {
+        await this.store.deleteResource(resource.id)
+        this.unassignedFor.delete(key)
+        this.emit('resource-evicted', { id: key })
+        void this.report()
+      }
+    }
+  }
+
+  private startDownloads (): void {
+    const limit = this.options.maxConcurrentDownloads ?? 2
+    for (const [key, id] of this.assigned) {
+      if (this.downloads.size >= limit) {
+        return
+      }
+      if (this.store.isHeld(id) || this.downloads.has(key) || !this.backoff.canTry(key) || this.controller.signal.aborted) {
+        continue
+      }
+      const download = this.download(id).finally(() => {
+        this.downloads.delete(key)
+        this.startDownloads()
+      })
+      this.downloads.set(key, download)
+    }
+  }
+
+  private async download (id: CID): Promise<void> {
+    const key = id.toString()
+    const started = Date.now()
+    this.emit('download-started', { id: key, attempt: this.backoff.attempts(key) + 1 })
+    try {
+      const selection = this.selection ?? await this.reselect()
+      const result = await downloadResource({
+        node: this.libp2p,
+        store: this.store,
+        id,
+        selection,
+        signal: this.controller.signal
+      })
+      this.backoff.succeeded(key)
+      this.emit('resource-held', { id: key, bytes: result.bytes, ms: Date.now() - started, sources: result.sources })
+      this.provide(id)
+      await this.report()
+    } catch (err: any) {
+      if (this.controller.signal.aborted) {
+        return
+      }
+      const delay = this.backoff.failed(key, err.message)
+      this.log.error('download of %s failed, retrying in %d ms - %e', key, delay, err)
+      this.emit('download-failed', { id: key, error: err.message, retryInMs: delay })
+      setTimeout(() => { this.startDownloads() }, delay).unref()
+    }
+  }
+
+  /** Lets viewers whose tracker is unreachable find us through the DHT. */
+  private provide (id: CID): void {
+    this.libp2p.contentRouting.provide(id, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(60_000)]) }).catch((err: any) => {
+      this.log('DHT provide of %c failed - %e', id, err)
+    })
+  }
+}
+

@@ -1,0 +1,145 @@
+import { CID } from 'multiformats/cid'
+import { repeatingTask } from '@libp2p/utils'
+import { SuperPeerRegistry } from './registry.ts'
+import { handleRequests } from '../../wire/request.ts'
+import { addrsFromBytes, addrsToBytes, peerIdToBytes } from '../../wire/peers.ts'
+import { resourceIdFromBytes } from '../../content/resource-id.ts'
+import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REGISTRATION_TTL, RegistrationResponse, registrationHandler } from '../../protocols/registration/index.ts'
+import { LookupResponse, MAX_HOLDERS, lookupHandler } from '../../protocols/lookup/index.ts'
+import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
+import { ServiceRole } from '../../protocols/selection/index.ts'
+import { Announcer } from '../announcer.ts'
+import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
+import type { SelectorClientOptions } from '../base.ts'
+import type { P2pcdnLibp2p } from '../../node/create-node.ts'
+import type { Registration } from '../../protocols/registration/index.ts'
+import type { LookupRequest } from '../../protocols/lookup/index.ts'
+import type { StatusResponse } from '../../protocols/status/index.ts'
+import type { Connection } from '@libp2p/interface'
+import type { RepeatingTask } from '@libp2p/utils'
+
+export interface TrackerOptions extends SelectorClientOptions {
+  /** Super-peers silent for longer than this are dropped. Default 15 s. */
+  registrationTtl?: number
+  /** Heartbeat interval asked of super-peers. Default 5 s. */
+  heartbeatInterval?: number
+}
+
+/**
+ * Soft-state registry of super-peers (S302, S21): registrations and heartbeats
+ * with expiry, what each holds complete, and ranked lookups for viewers (S403).
+ */
+export class Tracker extends RoleNode {
+  readonly role = 'tracker'
+  readonly registry: SuperPeerRegistry
+  private readonly ttl: number
+  private readonly heartbeatInterval: number
+  private readonly announcer: Announcer
+  private readonly expiry: RepeatingTask
+
+  static async start (options: TrackerOptions): Promise<Tracker> {
+    requireSelectors(options)
+    const tracker = new Tracker(await startLibp2p(options, false), options)
+    await tracker.startRole()
+    return tracker
+  }
+
+  private constructor (libp2p: P2pcdnLibp2p, options: TrackerOptions) {
+    super(libp2p, 'tracker')
+    this.ttl = options.registrationTtl ?? DEFAULT_REGISTRATION_TTL
+    this.heartbeatInterval = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL
+    this.registry = new SuperPeerRegistry(this.ttl)
+    this.announcer = new Announcer(libp2p, requireSelectors(options), ServiceRole.TRACKER, this.log)
+    this.expiry = repeatingTask(() => {
+      for (const record of this.registry.expire()) {
+        this.emit('super-peer-expired', { peerId: record.peerId.toString() })
+      }
+    }, Math.max(250, this.ttl / 4))
+  }
+
+  private async startRole (): Promise<void> {
+    await handleRequests(this.libp2p, registrationHandler, async (request, connection) => this.register(request, connection), this.log)
+    await handleRequests(this.libp2p, lookupHandler, async (request) => this.lookup(request), this.log)
+    await handleRequests(this.libp2p, statusHandler, async () => this.status(), this.log)
+    this.expiry.start()
+    await this.announcer.start()
+  }
+
+  protected async stopRole (): Promise<void> {
+    this.announcer.stop()
+    this.expiry.stop()
+    await this.libp2p.unhandle([registrationHandler.protocol, lookupHandler.protocol, statusHandler.protocol])
+  }
+
+  private register (request: Registration, connection: Connection): RegistrationResponse {
+    const reply = { ttlMs: this.ttl, heartbeatMs: this.heartbeatInterval, error: '' }
+    const held = new Set<string>()
+    try {
+      for (const bytes of request.held) {
+        held.add(resourceIdFromBytes(bytes).toString())
+      }
+    } catch (err: any) {
+      return { ...reply, status: RegistrationResponse.Status.BAD_REQUEST, error: err.message }
+    }
+    const multiaddrs = addrsFromBytes(request.addrs)
+    if (multiaddrs.length === 0) {
+      return { ...reply, status: RegistrationResponse.Status.BAD_REQUEST, error: 'A registration needs at least one address' }
+    }
+    const { joined } = this.registry.upsert({
+      // the authenticated connection names the super-peer, never the message
+      peerId: connection.remotePeer,
+      multiaddrs,
+      capacity: Number(request.capacity),
+      used: Number(request.used),
+      load: request.load,
+      held,
+      lastSeen: Date.now()
+    })
+    if (joined) {
+      this.emit('super-peer-registered', { peerId: connection.remotePeer.toString(), held: held.size })
+    }
+    return { ...reply, status: RegistrationResponse.Status.OK }
+  }
+
+  private lookup (request: LookupRequest): LookupResponse {
+    let id: string
+    try {
+      id = resourceIdFromBytes(request.resource).toString()
+    } catch (err: any) {
+      return { status: LookupResponse.Status.BAD_REQUEST, holders: [], error: err.message }
+    }
+    const now = Date.now()
+    const limit = Math.min(request.limit === 0 ? MAX_HOLDERS : request.limit, MAX_HOLDERS)
+    return {
+      status: LookupResponse.Status.OK,
+      error: '',
+      holders: this.registry.holdersOf(id, limit, now).map(record => ({
+        peerId: peerIdToBytes(record.peerId),
+        addrs: addrsToBytes(record.multiaddrs),
+        load: record.load,
+        ageMs: now - record.lastSeen
+      }))
+    }
+  }
+
+  private status (): StatusResponse {
+    const now = Date.now()
+    return {
+      role: this.role,
+      catalog: [],
+      superPeers: this.registry.all().slice(0, MAX_STATUS_ENTRIES).map(record => ({
+        peerId: peerIdToBytes(record.peerId),
+        addrs: addrsToBytes(record.multiaddrs),
+        capacity: BigInt(Number.isFinite(record.capacity) ? record.capacity : 0),
+        used: BigInt(record.used),
+        held: [...record.held].map(id => parseCidBytes(id)),
+        load: record.load,
+        ageMs: now - record.lastSeen
+      }))
+    }
+  }
+}
+
+function parseCidBytes (id: string): Uint8Array {
+  return CID.parse(id).bytes
+}

@@ -1,0 +1,247 @@
+import { mkdir } from 'node:fs/promises'
+import { Level } from 'level'
+import { CID } from 'multiformats/cid'
+import { chunkCount, chunkLength, decodeManifestBytes } from '../content/manifest.ts'
+import { CapacityExceededError, ResourceNotFoundError } from '../errors.ts'
+import type { Manifest, Resource } from '../content/manifest.ts'
+
+export interface ChunkStoreInit {
+  /** Bytes the store may allocate to resources; unbounded when absent. */
+  capacity?: number
+}
+
+export interface StoredChunk {
+  index: number
+  data: Uint8Array
+}
+
+interface Entry {
+  resource: Resource
+  /** One byte per chunk: 1 once stored. Absent when the resource is complete. */
+  present?: Uint8Array
+  missing: number
+  stored: number
+}
+
+function openSublevel (db: Level<string, Uint8Array>, name: string) {
+  return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' })
+}
+
+export type Sublevel = ReturnType<typeof openSublevel>
+
+/** Keeps chunk keys sorted by index so a resource's chunks are one range scan. */
+function chunkKey (id: string, index: number): string {
+  return `${id}/${index.toString(16).padStart(8, '0')}`
+}
+
+const HELD = new Uint8Array([1])
+
+/**
+ * The LevelDB chunk store: manifests, verified chunks and which resources are
+ * complete. Every write that changes what is held is one atomic batch, so a
+ * crash leaves either the old state or the new one.
+ *
+ * Callers verify chunks against the manifest before storing them; the store
+ * only accepts chunks of resources whose manifest it already holds.
+ */
+export class ChunkStore {
+  readonly capacity: number
+  private readonly db: Level<string, Uint8Array>
+  private readonly manifests: Sublevel
+  private readonly chunks: Sublevel
+  private readonly complete: Sublevel
+  private readonly entries = new Map<string, Entry>()
+
+  static async open (dir: string, init: ChunkStoreInit = {}): Promise<ChunkStore> {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    const store = new ChunkStore(new Level<string, Uint8Array>(dir, { valueEncoding: 'view' }), init)
+    await store.load()
+    return store
+  }
+
+  private constructor (db: Level<string, Uint8Array>, init: ChunkStoreInit) {
+    this.db = db
+    this.capacity = init.capacity ?? Number.POSITIVE_INFINITY
+    this.manifests = openSublevel(db, 'manifest')
+    this.chunks = openSublevel(db, 'chunk')
+    this.complete = openSublevel(db, 'held')
+  }
+
+  /** Another keyspace in the same database, for a role's own durable state. */
+  sublevel (name: string): Sublevel {
+    return openSublevel(this.db, name)
+  }
+
+  private async load (): Promise<void> {
+    await this.db.open()
+    const held = new Set<string>()
+    for await (const key of this.complete.keys()) {
+      held.add(key)
+    }
+    for await (const [key, bytes] of this.manifests.iterator()) {
+      const manifest = decodeManifestBytes(bytes)
+      const resource = { id: CID.parse(key), manifest, bytes }
+      if (held.has(key)) {
+        this.entries.set(key, { resource, missing: 0, stored: Number(manifest.size) })
+        continue
+      }
+      const present = new Uint8Array(chunkCount(manifest))
+      let stored = 0
+      let missing = present.length
+      for await (const chunk of this.chunks.keys({ gt: `${key}/`, lt: `${key}0` })) {
+        const index = parseInt(chunk.slice(key.length + 1), 16)
+        present[index] = 1
+        missing--
+        stored += chunkLength(manifest, index)
+      }
+      this.entries.set(key, { resource, present, missing, stored })
+    }
+  }
+
+  /** Bytes promised to resources (complete or still downloading). */
+  get allocated (): number {
+    let total = 0
+    for (const entry of this.entries.values()) {
+      total += Number(entry.resource.manifest.size)
+    }
+    return total
+  }
+
+  /** Bytes of chunks actually stored. */
+  get used (): number {
+    let total = 0
+    for (const entry of this.entries.values()) {
+      total += entry.stored
+    }
+    return total
+  }
+
+  get free (): number {
+    return Math.max(0, this.capacity - this.allocated)
+  }
+
+  /**
+   * Starts (or resumes) a resource: records its manifest and reserves its full
+   * size against the capacity.
+   */
+  async addResource (resource: Resource): Promise<void> {
+    const key = resource.id.toString()
+    if (this.entries.has(key)) {
+      return
+    }
+    const size = Number(resource.manifest.size)
+    if (this.allocated + size > this.capacity) {
+      throw new CapacityExceededError(`Resource ${key} needs ${size} bytes; ${this.free} of ${this.capacity} are free`)
+    }
+    const entry: Entry = { resource, present: new Uint8Array(chunkCount(resource.manifest)), missing: chunkCount(resource.manifest), stored: 0 }
+    this.entries.set(key, entry)
+    const batch = this.db.batch()
+    batch.put(key, resource.bytes, { sublevel: this.manifests })
+    if (chunkCount(resource.manifest) === 0) {
+      batch.put(key, HELD, { sublevel: this.complete })
+      delete entry.present
+    }
+    await batch.write()
+  }
+
+  getResource (id: CID): Resource | undefined {
+    return this.entries.get(id.toString())?.resource
+  }
+
+  isHeld (id: CID): boolean {
+    const entry = this.entries.get(id.toString())
+    return entry != null && entry.present == null
+  }
+
+  held (): CID[] {
+    return [...this.entries.values()].filter(entry => entry.present == null).map(entry => entry.resource.id)
+  }
+
+  resources (): Resource[] {
+    return [...this.entries.values()].map(entry => entry.resource)
+  }
+
+  /** Indexes of the chunks still to fetch, in order. */
+  missingChunks (id: CID): number[] {
+    const entry = this.entries.get(id.toString())
+    if (entry == null) {
+      throw new ResourceNotFoundError(`Resource ${id.toString()} is not in the store`)
+    }
+    const missing: number[] = []
+    entry.present?.forEach((flag, index) => {
+      if (flag === 0) {
+        missing.push(index)
+      }
+    })
+    return missing
+  }
+
+  /**
+   * Stores verified chunks in one atomic batch. The batch that stores the last
+   * missing chunk also marks the resource held. Returns true once held.
+   */
+  async putChunks (id: CID, chunks: StoredChunk[]): Promise<boolean> {
+    const key = id.toString()
+    const entry = this.entries.get(key)
+    if (entry == null) {
+      throw new ResourceNotFoundError(`Resource ${key} is not in the store`)
+    }
+    if (entry.present == null) {
+      return true
+    }
+    const present = entry.present
+    const seen = new Set<number>()
+    const fresh = chunks.filter(chunk => {
+      const isFresh = present[chunk.index] === 0 && !seen.has(chunk.index)
+      seen.add(chunk.index)
+      return isFresh
+    })
+    const batch = this.db.batch()
+    for (const chunk of fresh) {
+      batch.put(chunkKey(key, chunk.index), chunk.data, { sublevel: this.chunks })
+    }
+    const remaining = entry.missing - fresh.length
+    if (remaining === 0) {
+      batch.put(key, HELD, { sublevel: this.complete })
+    }
+    await batch.write()
+    for (const chunk of fresh) {
+      present[chunk.index] = 1
+      entry.stored += chunk.data.byteLength
+    }
+    entry.missing = remaining
+    if (remaining === 0) {
+      delete entry.present
+    }
+    return remaining === 0
+  }
+
+  async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
+    return this.chunks.get(chunkKey(id.toString(), index))
+  }
+
+  manifestOf (id: CID): Manifest | undefined {
+    return this.getResource(id)?.manifest
+  }
+
+  /** Removes a resource and all its chunks in one batch. */
+  async deleteResource (id: CID): Promise<void> {
+    const key = id.toString()
+    const entry = this.entries.get(key)
+    if (entry == null) {
+      return
+    }
+    const batch = this.db.batch()
+    batch.del(key, { sublevel: this.complete })
+    batch.del(key, { sublevel: this.manifests })
+    for (let index = 0; index < chunkCount(entry.resource.manifest); index++) {
+      batch.del(chunkKey(key, index), { sublevel: this.chunks })
+    }
+    await batch.write()
+    this.entries.delete(key)
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+}

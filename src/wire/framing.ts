@@ -1,0 +1,179 @@
+import { byteStream } from '@libp2p/utils'
+import { ProtocolError } from '../errors.ts'
+import type { AbortOptions, Stream } from '@libp2p/interface'
+import type { ByteStream } from '@libp2p/utils'
+import type { DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface Decoder<T> {
+  decode(data: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<T>): T
+}
+
+export interface Encoder<T> {
+  encode(data: T): Uint8Array
+}
+
+export interface ReadMessageOptions<T> extends AbortOptions {
+  /** Largest encoded message accepted; longer prefixes reset the stream. */
+  maxLength: number
+  limits?: DecodeOptions<T>['limits']
+}
+
+export interface FramedStreamInit {
+  /**
+   * Bytes the reader may buffer ahead of the application. Bulk protocols size
+   * it from their pipelining window so an honest peer never hits it.
+   */
+  maxBufferSize?: number
+  /**
+   * For bulk receivers: pause the stream (yamux then stops granting window)
+   * once this many bytes wait unread, and resume when the reader catches up.
+   */
+  highWaterMark?: number
+}
+
+/** A uint32 never needs more than five varint bytes. */
+const MAX_VARINT_BYTES = 5
+
+/** byteStream's own default; request/response protocols stay far below it. */
+const DEFAULT_MAX_BUFFER_SIZE = 4 * 1024 * 1024
+
+/**
+ * Length-prefixed protobuf messages and raw byte runs on one libp2p stream.
+ *
+ * `pbStream` cannot interleave raw bytes with messages, and the chunk and
+ * publish protocols send each chunk as a small header followed by its bytes
+ * so the payload is never copied into a protobuf envelope.
+ */
+export class FramedStream {
+  readonly stream: Stream
+  private readonly bytes: ByteStream<Stream>
+  private readonly highWaterMark: number
+  private buffered = 0
+
+  constructor (stream: Stream, init: FramedStreamInit = {}) {
+    this.stream = stream
+    this.highWaterMark = init.highWaterMark ?? Number.POSITIVE_INFINITY
+    this.bytes = byteStream(stream, { maxBufferSize: init.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE })
+    if (init.highWaterMark != null) {
+      stream.addEventListener('message', (evt) => {
+        this.buffered += evt.data.byteLength
+        if (this.buffered > this.highWaterMark && stream.readStatus === 'readable') {
+          stream.pause()
+        }
+      })
+    }
+  }
+
+  private async take (length: number, options: AbortOptions): Promise<Uint8ArrayList> {
+    if (this.stream.readStatus === 'paused' && this.buffered - length <= this.highWaterMark) {
+      this.stream.resume()
+    }
+    const data = await this.bytes.read({ bytes: length, signal: options.signal })
+    this.buffered -= length
+    return data
+  }
+
+  /** Reads one message; the stream ending first is an error. */
+  async read<T>(codec: Decoder<T>, options: ReadMessageOptions<T>): Promise<T> {
+    const message = await this.readOrEnd(codec, options)
+    if (message == null) {
+      throw new ProtocolError('Stream ended before the expected message')
+    }
+    return message
+  }
+
+  /** Reads one message, or null when the remote closed cleanly between messages. */
+  async readOrEnd<T>(codec: Decoder<T>, options: ReadMessageOptions<T>): Promise<T | null> {
+    const length = await this.readLength(options)
+    if (length == null) {
+      return null
+    }
+    if (length > options.maxLength) {
+      throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
+    }
+    const data = length === 0 ? new Uint8Array(0) : (await this.take(length, options)).subarray()
+    try {
+      return codec.decode(data, { limits: options.limits })
+    } catch (err: any) {
+      throw new ProtocolError(`Malformed message: ${err.message}`)
+    }
+  }
+
+  /** Reads exactly `length` raw bytes. */
+  async readBytes (length: number, options: AbortOptions = {}): Promise<Uint8ArrayList> {
+    return this.take(length, options)
+  }
+
+  async write<T>(message: T, codec: Encoder<T>, options: AbortOptions = {}): Promise<void> {
+    await this.writeBytes(encodeFrame(codec.encode(message)), options)
+  }
+
+  /** Sends bytes without copying them, waiting for the muxer to drain when it asks. */
+  async writeBytes (data: Uint8Array | Uint8ArrayList, options: AbortOptions = {}): Promise<void> {
+    if (!this.stream.send(data)) {
+      await drained(this.stream, options)
+    }
+  }
+
+  private async readLength (options: AbortOptions): Promise<number | null> {
+    let value = 0
+    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+      let byte: number
+      try {
+        byte = (await this.take(1, options)).get(0)
+      } catch (err: any) {
+        if (i === 0 && err.name === 'UnexpectedEOFError') {
+          return null
+        }
+        throw err
+      }
+      value += (byte & 0x7f) * 2 ** (7 * i)
+      if ((byte & 0x80) === 0) {
+        return value
+      }
+    }
+    throw new ProtocolError('Length prefix is longer than five bytes')
+  }
+}
+
+/** Prefixes an encoded message with its unsigned varint length. */
+export function encodeFrame (message: Uint8Array): Uint8Array {
+  const prefix: number[] = []
+  let remaining = message.byteLength
+  do {
+    let byte = remaining & 0x7f
+    remaining = Math.floor(remaining / 128)
+    if (remaining > 0) {
+      byte |= 0x80
+    }
+    prefix.push(byte)
+  } while (remaining > 0)
+  const frame = new Uint8Array(prefix.length + message.byteLength)
+  frame.set(prefix, 0)
+  frame.set(message, prefix.length)
+  return frame
+}
+
+/**
+ * Waits for the stream's next 'drain' event. `stream.onDrain()` in
+ * @libp2p/utils 7.4 keeps its first resolved promise, so after one drain it
+ * returns at once and the write buffer grows without bound; the event itself
+ * is reliable.
+ */
+export async function drained (stream: Stream, options: AbortOptions = {}): Promise<void> {
+  options.signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('close', onClose)
+      options.signal?.removeEventListener('abort', onAbort)
+    }
+    const onDrain = (): void => { cleanup(); resolve() }
+    const onClose = (evt: any): void => { cleanup(); reject(evt.error ?? new ProtocolError('Stream closed while waiting to write')) }
+    const onAbort = (): void => { cleanup(); reject(options.signal?.reason) }
+    stream.addEventListener('drain', onDrain)
+    stream.addEventListener('close', onClose)
+    options.signal?.addEventListener('abort', onAbort)
+  })
+}
