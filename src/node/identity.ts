@@ -16,7 +16,7 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey
     return privateKeyFromProtobuf(await readFile(path))
   } catch (err: any) {
     if (err.code !== 'ENOENT') {
-      throw new Error(`Cannot read the identity key ${path}: ${err.message}`)
+      throw new Error(`Cannot read the identity key ${path}: ${err.message}`, { cause: err })
     }
   }
   const key = await generateKeyPair('Ed25519')

@@ -31,7 +31,7 @@ export function placeReplicas (resources: PlacementResource[], peers: PlacementP
   const byPeer = new Map<string, string[]>(peers.map(peer => [peer.id, []]))
   for (const resource of resources) {
     const chosen: string[] = []
-    for (const peer of rankByRendezvous(resource.id, peers, peer => peer.id)) {
+    for (const peer of rankByRendezvous(resource.id, peers, candidate => candidate.id)) {
       if (chosen.length >= resource.replicas) {
         break
       }

@@ -51,6 +51,7 @@ export class ChunkStore {
   private readonly chunks: Sublevel
   private readonly complete: Sublevel
   private readonly entries = new Map<string, Entry>()
+  private writes: Promise<void> = Promise.resolve()
 
   static async open (dir: string, init: ChunkStoreInit = {}): Promise<ChunkStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -181,6 +182,13 @@ export class ChunkStore {
    * missing chunk also marks the resource held. Returns true once held.
    */
   async putChunks (id: CID, chunks: StoredChunk[]): Promise<boolean> {
+    // batches are applied one at a time so each sees the bookkeeping of the last
+    const result = this.writes.then(async () => this.applyChunks(id, chunks))
+    this.writes = result.then(() => undefined, () => undefined)
+    return result
+  }
+
+  private async applyChunks (id: CID, chunks: StoredChunk[]): Promise<boolean> {
     const key = id.toString()
     const entry = this.entries.get(key)
     if (entry == null) {

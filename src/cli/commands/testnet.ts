@@ -75,16 +75,16 @@ async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
     nodes.push(selector)
     const selectorAddr = selector.multiaddrs[0]
     out.event({ event: 'testnet-node', role: 'selector', peerId: selector.peerId, multiaddrs: selector.multiaddrs }, `selector   ${selectorAddr}`)
-    const join_ = ['--selector', selectorAddr]
+    const joinArgs = ['--selector', selectorAddr]
     const services = await Promise.all([
-      ChildNode.start(['start', '--role', 'tracker', ...join_, '--data-dir', join(dir, 'tracker')]),
-      ChildNode.start(['start', '--role', 'preloader', ...join_, '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
+      ChildNode.start(['start', '--role', 'tracker', ...joinArgs, '--data-dir', join(dir, 'tracker')]),
+      ChildNode.start(['start', '--role', 'preloader', ...joinArgs, '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
     ])
     nodes.push(...services)
     out.event({ event: 'testnet-node', role: 'tracker', peerId: services[0].peerId }, `tracker    ${services[0].peerId}`)
     out.event({ event: 'testnet-node', role: 'preloader', peerId: services[1].peerId }, `preloader  ${services[1].peerId}`)
     const superPeers = await Promise.all(Array.from({ length: supers }, async (_, i) =>
-      ChildNode.start(['start', '--role', 'super', ...join_, '--data-dir', join(dir, `super-${i}`)])))
+      ChildNode.start(['start', '--role', 'super', ...joinArgs, '--data-dir', join(dir, `super-${i}`)])))
     nodes.push(...superPeers)
     for (const sp of superPeers) {
       out.event({ event: 'testnet-node', role: 'super', peerId: sp.peerId }, `super-peer ${sp.peerId}`)

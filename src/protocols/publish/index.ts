@@ -45,7 +45,7 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
     const answered = new AbortController()
     const reading = framed.read(PublishResponse, { maxLength: 64 * 1024, signal: AbortSignal.any([answered.signal, ...(options.signal == null ? [] : [options.signal])]) })
     let early = false
-    reading.then(() => { early = true }, () => {})
+    reading.then(() => (early = true), () => (early = true))
     let index = 0
     let sent = 0
     for await (const data of options.chunks ?? []) {

@@ -1,6 +1,6 @@
 import { StatusRequest, StatusResponse } from './pb.ts'
 import { sendRequest } from '../../wire/request.ts'
-import { MAX_ADDRS, MAX_REQUEST_STREAMS, REQUEST_TIMEOUT } from '../limits.ts'
+import { MAX_ADDRS, REQUEST_TIMEOUT } from '../limits.ts'
 import type { HandlerSpec, RequestSpec, DialTarget } from '../../wire/request.ts'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 

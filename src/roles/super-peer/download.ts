@@ -46,12 +46,10 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
   const sources = await openHolderSources(node, holders, resource, MAX_PEER_SOURCES, { signal })
   const manifestOf = resource
   let pending: StoredChunk[] = []
-  let writing = Promise.resolve()
   const flush = async (): Promise<void> => {
     const batch = pending
     pending = []
-    writing = writing.then(async () => { await store.putChunks(id, batch) })
-    await writing
+    await store.putChunks(id, batch)
   }
   const result = await fetchChunks({
     manifest: resource.manifest,
