@@ -96,7 +96,8 @@ describe('library: roles in one process', function () {
     await eventually(() => tracker.registry.size === 0 ? true : undefined, 10_000, 'the registration to expire')
     const { result, sha } = await fetchWithViewer()
     assert.equal(sha, expected)
-    assert.match(result.originFallback ?? '', /no super-peer/)
+    // the DHT may still name the stopped super-peer; either way the viewer says why it used the origin
+    assert.match(result.originFallback ?? '', /no super-peer holds|no holder could serve/)
     assert.equal(result.sources.filter(s => s.kind === 'origin').reduce((sum, s) => sum + s.bytes, 0), result.bytes)
   })
 
