@@ -1,0 +1,154 @@
+import { strict as assert } from 'node:assert'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { ChildNode, BIN } from '../../src/cli/child-node.ts'
+import { eventually, randomFile, sha256File, tempDir } from '../helpers.ts'
+
+interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `p2pcdn <args>` as its own process, bounded by `timeout`. */
+async function cli (args: string[], timeout = 60_000): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += String(d) })
+  child.stderr.on('data', (d) => { stderr += String(d) })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, timeout)
+  const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+  clearTimeout(timer)
+  return { code, stdout, stderr }
+}
+
+function lastJson (text: string): any {
+  return JSON.parse(text.trim().split('\n').pop() ?? '{}')
+}
+
+/** Every role its own process, driven through bin/ as an operator would. */
+describe('cli: a network of processes on 127.0.0.1', function () {
+  const SIZE = 24 * 1024 * 1024 + 4321
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  const nodes: ChildNode[] = []
+  let selector: string
+  let supers: ChildNode[] = []
+  let source: string
+  let expected: string
+  let id: string
+
+  before(async () => {
+    dir = await tempDir()
+    const sel = await ChildNode.start(['start', '--role', 'selector', '--data-dir', join(dir.path, 'selector')])
+    nodes.push(sel)
+    selector = sel.multiaddrs[0]
+    nodes.push(await ChildNode.start(['start', '--role', 'tracker', '--selector', selector, '--heartbeat', '500', '--ttl', '3000']))
+    nodes.push(await ChildNode.start(['start', '--role', 'preloader', '--selector', selector, '--refresh', '500', '--data-dir', join(dir.path, 'preloader')]))
+    supers = await Promise.all([0, 1].map(async i => ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, `super-${i}`)])))
+    nodes.push(...supers)
+    source = join(dir.path, 'movie.bin')
+    expected = await randomFile(source, SIZE)
+  })
+
+  after(async () => {
+    await Promise.all(nodes.map(async node => node.stop()))
+    await dir.remove()
+  })
+
+  it('publishes 24 MiB with two replicas and waits until both super-peers hold it', async () => {
+    const run = await cli(['publish', source, '--selector', selector, '--replicas', '2', '--wait', '--timeout', '90', '--json'], 120_000)
+    assert.equal(run.code, 0, run.stderr)
+    const result = lastJson(run.stdout)
+    id = result.id
+    assert.match(id, /^baf/)
+    assert.equal(result.size, SIZE)
+    assert.deepEqual([...result.holders].sort(), supers.map(s => s.peerId).sort())
+  })
+
+  it('gets identical bytes, every one from super-peers', async () => {
+    const out = join(dir.path, 'copy.bin')
+    const run = await cli(['get', id, '--selector', selector, '-o', out, '--json'])
+    assert.equal(run.code, 0, run.stderr)
+    const summary = lastJson(run.stdout)
+    assert.equal(await sha256File(out), expected)
+    assert.equal(summary.fromOrigin, 0)
+    assert.equal(summary.fromSuperPeers, SIZE)
+    for (const source of summary.sources) {
+      assert.ok(supers.some(s => s.peerId === source.label), `${source.label} is one of our super-peers`)
+    }
+  })
+
+  it('writes the bytes to stdout and the summary to stderr without --output', async () => {
+    const child = spawn(process.execPath, [BIN, 'get', id, '--selector', selector], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const { createHash } = await import('node:crypto')
+    const hash = createHash('sha256')
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => hash.update(d))
+    child.stderr.on('data', (d) => { stderr += String(d) })
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+    assert.equal(code, 0, stderr)
+    assert.equal(hash.digest('hex'), expected)
+    assert.match(stderr, /fetched movie\.bin/)
+  })
+
+  it('reports super-peers and replicas held vs wanted', async () => {
+    const run = await cli(['status', '--selector', selector, '--json'])
+    assert.equal(run.code, 0, run.stderr)
+    const network = lastJson(run.stdout)
+    assert.equal(network.trackers.length, 1)
+    assert.equal(network.superPeers.length, 2)
+    const entry = network.catalog.find((c: any) => c.id === id)
+    assert.equal(entry.replicasWanted, 2)
+    assert.equal(entry.replicasHeld, 2)
+    const text = await cli(['status', '--selector', selector])
+    assert.match(text.stdout, /replicas 2\/2/)
+  })
+
+  it('fails with one clear line and exit 1 for an id nobody has', async () => {
+    const run = await cli(['get', 'bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq', '--selector', selector, '-o', join(dir.path, 'none.bin')])
+    assert.equal(run.code, 1)
+    assert.match(run.stderr, /^p2pcdn: Resource bafibei\S+ was not found/)
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace')
+  })
+
+  it('fails with exit 1 when the selector is unreachable', async () => {
+    const deadSelector = selector.replace(/\/tcp\/\d+\//, '/tcp/1/')
+    const run = await cli(['get', id, '--selector', deadSelector, '-o', join(dir.path, 'none.bin')])
+    assert.equal(run.code, 1)
+    assert.match(run.stderr, /^p2pcdn: No selector answered/)
+  })
+
+  it('answers bad flags and addresses with usage and exit 2', async () => {
+    const badRole = await cli(['start', '--role', 'nope'])
+    assert.equal(badRole.code, 2)
+    assert.match(badRole.stderr, /Allowed choices are selector, tracker, preloader, super, viewer/)
+    const badAddr = await cli(['get', id, '--selector', 'not-a-multiaddr'])
+    assert.equal(badAddr.code, 2)
+    assert.match(badAddr.stderr, /--selector "not-a-multiaddr" is not a multiaddr/)
+    const badId = await cli(['get', 'nonsense', '--selector', selector])
+    assert.equal(badId.code, 2)
+    const missing = await cli(['publish', join(dir.path, 'absent.mp4'), '--selector', selector])
+    assert.equal(missing.code, 2)
+    assert.match(missing.stderr, /no such file/)
+    const noCommand = await cli(['frobnicate'])
+    assert.equal(noCommand.code, 2)
+  })
+
+  it('restarts a super-peer with the same id, re-reporting what it holds without downloading it', async () => {
+    const [first] = supers
+    const peerId = first.peerId
+    assert.equal(await first.stop(), 0, 'SIGTERM stops it gracefully with exit 0')
+    const again = await ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, 'super-0')])
+    nodes.push(again)
+    assert.equal(again.peerId, peerId, 'the identity key in --data-dir keeps the peer id')
+    await eventually(async () => {
+      const network = lastJson((await cli(['status', '--selector', selector, '--json'])).stdout)
+      const sp = network.superPeers.find((s: any) => s.peerId === peerId)
+      return sp?.held.includes(id) === true && sp.lastSeenMs < 1000 ? true : undefined
+    }, 20_000, 'the restarted super-peer to report the resource')
+    // let it fetch its list a few times: it must not download what it holds
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    assert.equal(again.events.filter(e => e.event === 'download-started').length, 0)
+  })
+})
