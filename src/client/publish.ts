@@ -1,5 +1,6 @@
 import { withClient } from './session.ts'
 import { describeFile, describeUrl, fileChunks } from '../content/chunker.ts'
+import { isHttpSource } from '../content/manifest.ts'
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../content/limits.ts'
 import { DEFAULT_REPLICAS, MAX_REPLICAS, publishTo } from '../protocols/publish/index.ts'
 import { lookup } from '../protocols/lookup/index.ts'
@@ -55,7 +56,7 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
     throw new InvalidOptionError(`--chunk-size must be between ${MIN_CHUNK_SIZE} and ${MAX_CHUNK_SIZE} bytes`)
   }
-  const isUrl = /^https?:\/\//i.test(input.source)
+  const isUrl = isHttpSource(input.source)
   const describeOptions = {
     chunkSize,
     name: input.name,

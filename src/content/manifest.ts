@@ -29,6 +29,10 @@ export function chunkLength (manifest: Manifest, index: number): number {
   return Math.min(manifest.chunkSize, Number(manifest.size) - start)
 }
 
+export function isHttpSource (source: string): boolean {
+  return /^https?:\/\//i.test(source)
+}
+
 /** Checks that a manifest describes a resource this software can move. */
 export function validateManifest (manifest: Manifest): void {
   const size = Number(manifest.size)
@@ -46,6 +50,9 @@ export function validateManifest (manifest: Manifest): void {
   }
   if (manifest.chunkHashes.some(hash => hash.byteLength !== 32)) {
     throw new InvalidManifestError('Manifest chunk hashes must be 32-byte SHA-256 digests')
+  }
+  if (manifest.source !== PRELOADER_SOURCE && !isHttpSource(manifest.source)) {
+    throw new InvalidManifestError(`Manifest source must be ${PRELOADER_SOURCE} or an http(s) URL`)
   }
   if (manifest.name.length > MAX_LABEL_LENGTH || manifest.mediaType.length > MAX_LABEL_LENGTH || manifest.source.length > MAX_LABEL_LENGTH) {
     throw new InvalidManifestError('Manifest labels are too long')

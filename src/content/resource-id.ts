@@ -15,7 +15,7 @@ export function parseResourceId (text: string): CID {
   try {
     cid = CID.parse(text.trim())
   } catch {
-    throw new InvalidResourceIdError(`"${text}" is not a resource id (expected a CID such as bafk...)`)
+    throw new InvalidResourceIdError(`"${text}" is not a resource id (expected a CID such as bafibei...)`)
   }
   if (cid.version !== 1 || cid.code !== MANIFEST_CODEC || cid.multihash.code !== sha256.code) {
     throw new InvalidResourceIdError(`"${text}" is a CID but not a p2pcdn resource id (CIDv1, protobuf, sha2-256)`)

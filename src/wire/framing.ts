@@ -41,9 +41,9 @@ const DEFAULT_MAX_BUFFER_SIZE = 4 * 1024 * 1024
 /**
  * Length-prefixed protobuf messages and raw byte runs on one libp2p stream.
  *
- * `pbStream` cannot interleave raw bytes with messages, and the chunk and
- * publish protocols send each chunk as a small header followed by its bytes
- * so the payload is never copied into a protobuf envelope.
+ * `pbStream` cannot interleave raw bytes with messages, and the chunk
+ * protocol sends each chunk as a small header followed by its bytes so the
+ * payload is never copied into a protobuf envelope.
  */
 export class FramedStream {
   readonly stream: Stream

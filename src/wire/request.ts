@@ -7,6 +7,11 @@ import type { DecodeOptions } from 'protons-runtime'
 
 export type DialTarget = PeerId | Multiaddr | Multiaddr[]
 
+/** A signal that fires after `ms`, or earlier if `signal` does. */
+export function withTimeout (ms: number, signal?: AbortSignal): AbortSignal {
+  return signal == null ? AbortSignal.timeout(ms) : AbortSignal.any([signal, AbortSignal.timeout(ms)])
+}
+
 export interface RequestSpec<Req, Res> {
   protocol: string
   request: Encoder<Req>
@@ -22,7 +27,8 @@ export interface RequestSpec<Req, Res> {
  * the stream so its slot is released.
  */
 export async function sendRequest<Req, Res> (node: Libp2p, target: DialTarget, spec: RequestSpec<Req, Res>, message: Req, options: AbortOptions = {}): Promise<Res> {
-  const signal = options.signal ?? AbortSignal.timeout(spec.timeout)
+  // the protocol's own timeout applies even when the caller has a longer-lived signal
+  const signal = withTimeout(spec.timeout, options.signal)
   const stream = await node.dialProtocol(target, spec.protocol, { signal })
   try {
     const framed = new FramedStream(stream)

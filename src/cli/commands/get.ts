@@ -20,8 +20,8 @@ export function getCommand (): Command {
     .option('--json', 'print the summary as one JSON line (requires -o)')
     .addHelpText('after', `
 Examples:
-  p2pcdn get bafk... --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW... -o movie.mp4
-  p2pcdn get bafk... --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW... | mpv -`)
+  p2pcdn get bafibei... --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW... -o movie.mp4
+  p2pcdn get bafibei... --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW... | mpv -`)
     .action(async (id: string, flags: GetFlags) => {
       parseResourceId(id)
       const out = createOutput(flags.json === true)

@@ -15,11 +15,12 @@ export const MAX_HEADER_LENGTH = 1024
  */
 export const DEFAULT_PIPELINE_WINDOW = 8
 
-/** Unanswered requests a server buffers before treating the client as abusive. */
-export const MAX_PIPELINED_REQUESTS = 64
-
-/** Bytes a server buffers of a client's requests: the pipelined maximum and slack. */
-export const SERVER_READ_BUFFER = MAX_PIPELINED_REQUESTS * (MAX_REQUEST_LENGTH + 8)
+/**
+ * Bytes of unanswered requests a server buffers before treating the client as
+ * abusive and resetting the stream: room for several hundred requests, far
+ * beyond any honest window, and never more than 4 KiB per stream.
+ */
+export const SERVER_READ_BUFFER = 4096
 
 /** The open must arrive promptly; a stream that opens and says nothing is dropped. */
 export const OPEN_TIMEOUT = 10_000

@@ -29,7 +29,7 @@ export interface ChunkServerInit {
   node: Libp2p
   provider: ChunkProvider
   log: Logger
-  onRefused?(id: CID | undefined, peer: Connection['remotePeer']): void
+  onRefused?(id: CID, peer: Connection['remotePeer']): void
 }
 
 /**
@@ -65,12 +65,14 @@ export class ChunkServer {
       try {
         id = resourceIdFromBytes(open.resource)
       } catch (err: any) {
-        await this.refuse(framed, ChunkOpenResponse.Status.BAD_REQUEST, err.message, undefined, connection)
+        this.stats.rejected++
+        await framed.write({ status: ChunkOpenResponse.Status.BAD_REQUEST, error: err.message }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+        await stream.close()
         return
       }
       const manifest = provider.heldManifest(id)
       if (manifest == null) {
-        await this.refuse(framed, ChunkOpenResponse.Status.NOT_HELD, `Resource ${id.toString()} is not held here`, id, connection)
+        await this.refuse(framed, `Resource ${id.toString()} is not held here`, id, connection)
         return
       }
       await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
@@ -113,10 +115,11 @@ export class ChunkServer {
     this.stats.bytesServed += data.byteLength
   }
 
-  private async refuse (framed: FramedStream, status: ChunkOpenResponse.Status, error: string, id: CID | undefined, connection: Connection): Promise<void> {
+  /** S5022: the resource is not held here; reply, close, count. */
+  private async refuse (framed: FramedStream, error: string, id: CID, connection: Connection): Promise<void> {
     this.stats.refused++
     this.init.onRefused?.(id, connection.remotePeer)
-    await framed.write({ status, error }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+    await framed.write({ status: ChunkOpenResponse.Status.NOT_HELD, error }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
     await framed.stream.close()
   }
 }

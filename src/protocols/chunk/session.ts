@@ -2,6 +2,7 @@ import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest } from './pb.ts
 import { CHUNK_PROTOCOL, CHUNK_TIMEOUT, DEFAULT_PIPELINE_WINDOW, MAX_HEADER_LENGTH, OPEN_TIMEOUT } from './constants.ts'
 import { NotHeldError, ProtocolError, RemoteError } from '../../errors.ts'
 import { FramedStream, encodeFrame } from '../../wire/framing.ts'
+import { withTimeout } from '../../wire/request.ts'
 import type { DialTarget } from '../../wire/request.ts'
 import type { AbortOptions, Libp2p, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -29,7 +30,7 @@ export class ChunkSession {
   private failure?: Error
 
   static async open (node: Libp2p, target: DialTarget, id: CID, options: ChunkSessionOptions): Promise<ChunkSession> {
-    const signal = options.signal ?? AbortSignal.timeout(OPEN_TIMEOUT)
+    const signal = withTimeout(OPEN_TIMEOUT, options.signal)
     const stream = await node.dialProtocol(target, CHUNK_PROTOCOL, { signal })
     const session = new ChunkSession(stream, options)
     try {

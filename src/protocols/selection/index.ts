@@ -22,7 +22,8 @@ export const selectionRequest: RequestSpec<SelectionRequest, SelectionResponse> 
   protocol: SELECTION_PROTOCOL,
   request: SelectionRequest,
   response: SelectionResponse,
-  maxResponseLength: MAX_CONTROL_MESSAGE * 4,
+  // 128 services with 32 addresses of up to ~64 bytes each
+  maxResponseLength: 1024 * 1024,
   responseLimits: { trackers: MAX_SERVICES, preloaders: MAX_SERVICES, trackers$: { addrs: MAX_ADDRS }, preloaders$: { addrs: MAX_ADDRS } } as any,
   timeout: REQUEST_TIMEOUT
 }

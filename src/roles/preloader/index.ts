@@ -5,7 +5,7 @@ import { Catalog } from './catalog.ts'
 import { placeReplicas } from '../../placement/place-replicas.ts'
 import { ChunkStore } from '../../store/chunk-store.ts'
 import { ChunkServer } from '../../protocols/chunk/index.ts'
-import { DEFAULT_PRECACHE_REFRESH, PrecacheResponse, precacheHandler } from '../../protocols/precache/index.ts'
+import { DEFAULT_PRECACHE_REFRESH, MAX_PRECACHE_ENTRIES, PrecacheResponse, precacheHandler } from '../../protocols/precache/index.ts'
 import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
 import { PUBLISH_PROTOCOL, MAX_PUBLISH_STREAMS } from '../../protocols/publish/index.ts'
 import { manifestHandler } from '../../protocols/manifest/index.ts'
@@ -142,7 +142,7 @@ export class Preloader extends RoleNode {
       this.placement = undefined
     }
     this.superPeers.set(key, { peerId: connection.remotePeer, multiaddrs: addrsFromBytes(request.addrs), capacity, used: Number(request.used), lastSeen: Date.now() })
-    const ids = this.currentPlacement().byPeer.get(key) ?? []
+    const ids = (this.currentPlacement().byPeer.get(key) ?? []).slice(0, MAX_PRECACHE_ENTRIES)
     return {
       status: PrecacheResponse.Status.OK,
       error: '',

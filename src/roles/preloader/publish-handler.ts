@@ -1,4 +1,4 @@
-import { PRELOADER_SOURCE, chunkCount, decodeManifestBytes, verifyChunk } from '../../content/manifest.ts'
+import { PRELOADER_SOURCE, chunkCount, decodeManifestBytes, isHttpSource, verifyChunk } from '../../content/manifest.ts'
 import { resourceIdOf } from '../../content/resource-id.ts'
 import { ChunkUpload, MAX_PUBLISH_REQUEST_LENGTH, MAX_REPLICAS, DEFAULT_REPLICAS, MAX_UPLOAD_FRAME_LENGTH, PUBLISH_STEP_TIMEOUT, PublishRequest, PublishResponse, UPLOAD_HIGH_WATER } from '../../protocols/publish/index.ts'
 import { FramedStream } from '../../wire/framing.ts'
@@ -32,11 +32,12 @@ class PublishRefused extends Error {
 export async function receivePublish (stream: Stream, connection: Connection, context: PublishContext): Promise<CatalogEntry | undefined> {
   const framed = new FramedStream(stream, { highWaterMark: UPLOAD_HIGH_WATER, maxBufferSize: UPLOAD_HIGH_WATER * 2 + MAX_UPLOAD_FRAME_LENGTH })
   const step = (): AbortSignal => AbortSignal.timeout(PUBLISH_STEP_TIMEOUT)
+  let resource: Resource | undefined
   try {
     const request = await framed.read(PublishRequest, { maxLength: MAX_PUBLISH_REQUEST_LENGTH, signal: step() })
     let entry: CatalogEntry
     try {
-      const resource = await checkRequest(request)
+      resource = await checkRequest(request)
       if (request.upload) {
         await receiveChunks(framed, resource, context.store, step)
       }
@@ -45,6 +46,7 @@ export async function receivePublish (stream: Stream, connection: Connection, co
       if (!(err instanceof PublishRefused)) {
         throw err
       }
+      await forgetUnfinished(resource, context)
       await framed.write({ status: err.status, resource: new Uint8Array(0), error: err.message }, PublishResponse, { signal: step() })
       await stream.close({ signal: step() })
       return undefined
@@ -55,7 +57,20 @@ export async function receivePublish (stream: Stream, connection: Connection, co
   } catch (err: any) {
     context.log.error('publish from %p failed - %e', connection.remotePeer, err)
     stream.abort(err)
+    await forgetUnfinished(resource, context)
     return undefined
+  }
+}
+
+/** A failed upload must not keep capacity or chunks outside the catalog. */
+async function forgetUnfinished (resource: Resource | undefined, context: PublishContext): Promise<void> {
+  if (resource == null || context.catalog.get(resource.id) != null) {
+    return
+  }
+  try {
+    await context.store.deleteResource(resource.id)
+  } catch (err: any) {
+    context.log.error('could not remove the unfinished upload %c - %e', resource.id, err)
   }
 }
 
@@ -72,7 +87,7 @@ async function checkRequest (request: PublishRequest): Promise<Resource> {
   if (request.upload && manifest.source !== PRELOADER_SOURCE) {
     throw new PublishRefused(PublishResponse.Status.BAD_REQUEST, `An upload's manifest must name the source ${PRELOADER_SOURCE}`)
   }
-  if (!request.upload && !/^https?:\/\//.test(manifest.source)) {
+  if (!request.upload && !isHttpSource(manifest.source)) {
     throw new PublishRefused(PublishResponse.Status.BAD_REQUEST, 'Without an upload the manifest source must be an http(s) URL')
   }
   return { id: await resourceIdOf(request.manifest), manifest, bytes: request.manifest }

@@ -86,7 +86,7 @@ export class SuperPeer extends RoleNode {
       node: libp2p,
       provider: storeChunkProvider(store),
       log: this.log,
-      onRefused: (id, peer) => { this.emit('refused', { resource: id?.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) }
+      onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) }
     })
     this.heartbeat = repeatingTask(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
     this.precache = repeatingTask(async () => { await this.refreshList() }, DEFAULT_PRECACHE_REFRESH)
@@ -147,15 +147,22 @@ export class SuperPeer extends RoleNode {
       load: this.chunkServer.stats.active
     }
     let reached = 0
+    let interval = Number.POSITIVE_INFINITY
     await Promise.all(selection.trackers.map(async tracker => {
       try {
         const response = await register(this.libp2p, peerInfoToDialTarget(tracker), registration, { signal: AbortSignal.timeout(10_000) })
-        this.heartbeat.setInterval(response.heartbeatMs)
+        if (response.heartbeatMs > 0) {
+          interval = Math.min(interval, response.heartbeatMs)
+        }
         reached++
       } catch (err: any) {
         this.log.error('registration with tracker %p failed - %e', tracker.peerId, err)
       }
     }))
+    if (Number.isFinite(interval)) {
+      // the most demanding tracker sets the pace
+      this.heartbeat.setInterval(Math.max(100, interval))
+    }
     if (reached === 0) {
       // the trackers we knew are gone: ask the selector again next time
       this.selection = undefined

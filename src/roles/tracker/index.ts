@@ -50,11 +50,7 @@ export class Tracker extends RoleNode {
     this.heartbeatInterval = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL
     this.registry = new SuperPeerRegistry(this.ttl)
     this.announcer = new Announcer(libp2p, requireSelectors(options), ServiceRole.TRACKER, this.log)
-    this.expiry = repeatingTask(() => {
-      for (const record of this.registry.expire()) {
-        this.emit('super-peer-expired', { peerId: record.peerId.toString() })
-      }
-    }, Math.max(250, this.ttl / 4))
+    this.expiry = repeatingTask(() => { this.expireSilent() }, Math.max(250, this.ttl / 4))
   }
 
   private async startRole (): Promise<void> {
@@ -122,7 +118,14 @@ export class Tracker extends RoleNode {
     }
   }
 
+  private expireSilent (): void {
+    for (const record of this.registry.expire()) {
+      this.emit('super-peer-expired', { peerId: record.peerId.toString() })
+    }
+  }
+
   private status (): StatusResponse {
+    this.expireSilent()
     const now = Date.now()
     return {
       role: this.role,
