@@ -4,6 +4,7 @@ import { fetchManifest } from '../protocols/manifest/index.ts'
 import { PRELOADER_SOURCE } from '../content/manifest.ts'
 import { ResourceNotFoundError } from '../errors.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
+import { withTimeout } from '../wire/request.ts'
 import type { ChunkSource } from './sources.ts'
 import type { HolderInfo } from '../protocols/lookup/index.ts'
 import type { Selection } from '../protocols/selection/index.ts'
@@ -15,6 +16,9 @@ import type { CID } from 'multiformats/cid'
 
 /** How long a DHT query for providers may take before we give up on it. */
 export const DHT_QUERY_TIMEOUT = 5_000
+
+/** Pause between DHT queries that found nobody, while the routing table fills. */
+const DHT_RETRY_INTERVAL = 250
 
 /** Providers collected from the DHT at most. */
 const MAX_DHT_PROVIDERS = 10
@@ -55,21 +59,44 @@ export async function findHolders (node: P2pcdnLibp2p, selection: Selection, id:
 }
 
 async function findProvidersInDht (node: P2pcdnLibp2p, id: CID, options: AbortOptions): Promise<HolderInfo[]> {
-  const found: HolderInfo[] = []
-  const signal = AbortSignal.any([AbortSignal.timeout(DHT_QUERY_TIMEOUT), ...(options.signal == null ? [] : [options.signal])])
+  const deadline = Date.now() + DHT_QUERY_TIMEOUT
+  // a node that just connected has an empty routing table until identify and
+  // the DHT's liveness ping finish: a query nobody answered is asked again
+  while (true) {
+    const { found, answered } = await queryProviders(node, id, deadline, options)
+    if (found.length > 0 || answered || Date.now() + DHT_RETRY_INTERVAL >= deadline) {
+      return found
+    }
+    await new Promise(resolve => setTimeout(resolve, DHT_RETRY_INTERVAL))
+    options.signal?.throwIfAborted()
+  }
+}
+
+async function queryProviders (node: P2pcdnLibp2p, id: CID, deadline: number, options: AbortOptions): Promise<{ found: HolderInfo[], answered: boolean }> {
+  const found = new Map<string, HolderInfo>()
+  let answered = false
+  const signal = withTimeout(Math.max(1, deadline - Date.now()), options.signal)
   try {
-    for await (const provider of node.contentRouting.findProviders(id, { signal })) {
-      if (provider.multiaddrs.length > 0 && !provider.id.equals(node.peerId)) {
-        found.push({ peerId: provider.id, multiaddrs: provider.multiaddrs, load: 0, ageMs: 0 })
+    for await (const event of node.services.dht.findProviders(id, { signal })) {
+      if (event.name === 'PEER_RESPONSE') {
+        answered = true
       }
-      if (found.length >= MAX_DHT_PROVIDERS) {
+      if (event.name !== 'PROVIDER' && event.name !== 'PEER_RESPONSE') {
+        continue
+      }
+      for (const provider of event.providers) {
+        if (provider.multiaddrs.length > 0 && !provider.id.equals(node.peerId)) {
+          found.set(provider.id.toString(), { peerId: provider.id, multiaddrs: provider.multiaddrs, load: 0, ageMs: 0 })
+        }
+      }
+      if (found.size >= MAX_DHT_PROVIDERS) {
         break
       }
     }
   } catch {
-    // a timed-out or empty DHT query is an answer: nobody found
+    // a timed-out or failed DHT query is an answer: nobody found
   }
-  return found
+  return { found: [...found.values()], answered }
 }
 
 /** The manifest from the first peer that has it: holders, then the preloaders. Verified against `id`. */

@@ -89,6 +89,17 @@ describe('library: roles in one process', function () {
     assert.equal(sha, expected, 'an honest viewer is still served')
   })
 
+  it('finds holders through the DHT when the tracker is unreachable', async () => {
+    await tracker.stop()
+    const { result, sha } = await fetchWithViewer()
+    assert.equal(sha, expected)
+    assert.equal(result.via, 'dht')
+    assert.equal(result.sources.filter(s => s.kind === 'super-peer').reduce((sum, s) => sum + s.bytes, 0), result.bytes)
+    tracker = await Tracker.start({ selectors, heartbeatInterval: 500, registrationTtl: 3000 })
+    nodes.push(tracker)
+    await eventually(() => tracker.registry.size === 1 ? true : undefined, 10_000, 'the super-peer to register with the new tracker')
+  })
+
   it('falls back to the origin once no super-peer holds the resource, and says so', async () => {
     await superPeer.stop()
     nodes = nodes.filter(n => n !== superPeer)

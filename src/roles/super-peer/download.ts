@@ -1,6 +1,6 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { findHolders, findManifest, openHolderSources, openOriginSources } from '../../fetch/resolve.ts'
-import type { SourceTally } from '../../fetch/chunk-fetcher.ts'
+import type { FetchProgress, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
@@ -18,6 +18,7 @@ export interface DownloadInit {
   id: CID
   selection: Selection
   signal: AbortSignal
+  onProgress?(progress: FetchProgress): void
 }
 
 export interface DownloadResult {
@@ -63,6 +64,7 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
       }
     },
     maxAhead: Number.POSITIVE_INFINITY,
+    onProgress: init.onProgress,
     signal
   })
   await flush()

@@ -240,6 +240,7 @@ export class SuperPeer extends RoleNode {
   private async download (id: CID): Promise<void> {
     const key = id.toString()
     const started = Date.now()
+    let lastReport = started
     this.emit('download-started', { id: key, attempt: this.backoff.attempts(key) + 1 })
     try {
       const selection = this.selection ?? await this.reselect()
@@ -248,7 +249,14 @@ export class SuperPeer extends RoleNode {
         store: this.store,
         id,
         selection,
-        signal: this.controller.signal
+        signal: this.controller.signal,
+        onProgress: (progress) => {
+          // long pre-caches report at most once a second
+          if (Date.now() - lastReport >= 1000) {
+            lastReport = Date.now()
+            this.emit('download-progress', { id: key, chunks: progress.done, of: progress.total })
+          }
+        }
       })
       this.backoff.succeeded(key)
       this.emit('resource-held', { id: key, bytes: result.bytes, ms: Date.now() - started, sources: result.sources })
