@@ -11,6 +11,8 @@ export interface SourceTally {
   chunks: number
   /** Why the source was dropped, if it was. */
   error?: string
+  /** When it was dropped, in ms since `startedAt`. */
+  droppedAtMs?: number
 }
 
 export interface FetchProgress {
@@ -37,6 +39,8 @@ export interface FetchChunksOptions {
    * chunks. Bounds what an in-order consumer has to hold.
    */
   maxAhead?: number
+  /** The clock `droppedAtMs` counts from (ms since the epoch). Default: now. */
+  startedAt?: number
   signal?: AbortSignal
 }
 
@@ -52,6 +56,7 @@ export interface FetchResult {
  */
 export async function fetchChunks (options: FetchChunksOptions): Promise<FetchResult> {
   const { manifest, signal } = options
+  const started = options.startedAt ?? Date.now()
   const maxAhead = options.maxAhead ?? 64
   const queue = [...options.indexes]
   const position = new Map(options.indexes.map((index, i) => [index, i]))
@@ -115,6 +120,7 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
           if (!failed) {
             failed = true
             tally.error = err.message
+            tally.droppedAtMs = Date.now() - started
             source.abort(err)
           }
         } finally {

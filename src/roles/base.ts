@@ -93,6 +93,11 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
     return this.libp2p.getMultiaddrs()
   }
 
+  /** Role-specific facts for the ready line (a super-peer's store, for example). */
+  describe (): Record<string, unknown> {
+    return {}
+  }
+
   protected emit (event: string, fields: Record<string, unknown> = {}): void {
     this.safeDispatchEvent('event', { detail: { event, ...fields } })
   }

@@ -119,6 +119,14 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     assert.match(run.stderr, /^p2pcdn: No selector answered/)
   })
 
+  it('tries several selectors in turn', async () => {
+    const deadSelector = selector.replace(/\/tcp\/\d+\//, '/tcp/1/')
+    const out = join(dir.path, 'second.bin')
+    const run = await cli(['get', id, '--selector', deadSelector, '--selector', selector, '-o', out])
+    assert.equal(run.code, 0, run.stderr)
+    assert.equal(await sha256File(out), expected)
+  })
+
   it('answers bad flags and addresses with usage and exit 2', async () => {
     const badRole = await cli(['start', '--role', 'nope'])
     assert.equal(badRole.code, 2)

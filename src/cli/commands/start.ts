@@ -74,7 +74,7 @@ Examples:
         out.event({ ...detail, role: node.role }, `[${node.role}] ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`)
       })
       const multiaddrs = node.multiaddrs.map(String)
-      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs },
+      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs, ...node.describe() },
         `p2pcdn ${node.role} ready\n  peer id: ${node.peerId.toString()}\n${multiaddrs.map(a => `  listening on ${a}`).join('\n')}`)
       await new Promise<void>(resolve => {
         const stop = (signal: string): void => {

@@ -28,8 +28,13 @@ export const OPEN_TIMEOUT = 10_000
 /** A client that asks nothing for a minute has finished or gone; free the stream. */
 export const IDLE_TIMEOUT = 60_000
 
-/** A chunk not answered within 30 s is stalled; the client moves it to another source. */
-export const CHUNK_TIMEOUT = 30_000
+/**
+ * A holder that sends nothing for 10 s while a request is outstanding has
+ * stalled (a frozen process, a dead route): its chunks move to another source
+ * long before TCP would notice. 10 s still lets a 256 KiB chunk through at
+ * 26 KiB/s.
+ */
+export const CHUNK_TIMEOUT = 10_000
 
 /** Chunk streams one connection may hold: one per resource a viewer is fetching. */
 export const MAX_CHUNK_STREAMS = 64

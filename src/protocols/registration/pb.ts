@@ -8,6 +8,7 @@ export interface Registration {
   used: bigint
   held: Uint8Array[]
   load: number
+  leaving: boolean
 }
 
 export namespace Registration {
@@ -49,6 +50,11 @@ export namespace Registration {
           w.uint32(obj.load)
         }
 
+        if ((obj.leaving != null && obj.leaving !== false)) {
+          w.uint32(48)
+          w.bool(obj.leaving)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -58,7 +64,8 @@ export namespace Registration {
           capacity: 0n,
           used: 0n,
           held: [],
-          load: 0
+          load: 0,
+          leaving: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -93,6 +100,10 @@ export namespace Registration {
             }
             case 5: {
               obj.load = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.leaving = reader.bool()
               break
             }
             default: {
@@ -166,6 +177,13 @@ export namespace Registration {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.leaving`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -205,6 +223,11 @@ export namespace Registration {
     value: number
   }
 
+  export interface RegistrationLeavingFieldEvent {
+    field: '$.leaving'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Registration>): Uint8Array {
     return encodeMessage(obj, Registration.codec())
   }
@@ -213,7 +236,7 @@ export namespace Registration {
     return decodeMessage(buf, Registration.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Registration>): Generator<RegistrationAddrsFieldEvent | RegistrationCapacityFieldEvent | RegistrationUsedFieldEvent | RegistrationHeldFieldEvent | RegistrationLoadFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Registration>): Generator<RegistrationAddrsFieldEvent | RegistrationCapacityFieldEvent | RegistrationUsedFieldEvent | RegistrationHeldFieldEvent | RegistrationLoadFieldEvent | RegistrationLeavingFieldEvent> {
     return streamMessage(buf, Registration.codec(), opts)
   }
 }

@@ -18,6 +18,8 @@ export interface DownloadInit {
   id: CID
   selection: Selection
   signal: AbortSignal
+  /** Once the manifest is known: how many chunks in all, how many still to fetch. */
+  onStart?(chunks: number, missing: number): void
   onProgress?(progress: FetchProgress): void
 }
 
@@ -40,6 +42,7 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
     await store.addResource(resource)
   }
   const missing = store.missingChunks(id)
+  init.onStart?.(resource.manifest.chunkHashes.length, missing.length)
   if (missing.length === 0) {
     return { bytes: 0, sources: [] }
   }

@@ -18,6 +18,7 @@ import { RoleNode, requireSelectors, startLibp2p, storeDir } from '../base.ts'
 import type { SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
+import type { Registration } from '../../protocols/registration/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RepeatingTask } from '@libp2p/utils'
 import type { CID } from 'multiformats/cid'
@@ -97,7 +98,7 @@ export class SuperPeer extends RoleNode {
     await handleManifestRequests(this.libp2p, id => this.store.isHeld(id) ? this.store.getResource(id) : undefined, this.log)
     // S301: without a selector there is no network to join; say so at once
     this.selection = await select(this.libp2p, this.selectors, { signal: AbortSignal.timeout(10_000) })
-    await this.report()
+    await this.reportOnce()
     this.heartbeat.start()
     this.precache.start()
     // resources held from an earlier run are announced again without a download
@@ -111,6 +112,10 @@ export class SuperPeer extends RoleNode {
     this.controller.abort(new Error('Super-peer stopping'))
     this.heartbeat.stop()
     this.precache.stop()
+    // deregister first, so viewers stop being sent here before the TTL runs out
+    if (this.selection != null) {
+      await this.registerWith(this.selection, true)
+    }
     await Promise.allSettled(this.downloads.values())
     await this.chunkServer.stop()
     await this.libp2p.unhandle(manifestHandler.protocol)
@@ -120,6 +125,16 @@ export class SuperPeer extends RoleNode {
     await this.store.close()
     if (this.tempDir != null) {
       await rm(this.tempDir, { recursive: true, force: true })
+    }
+  }
+
+  override describe (): Record<string, unknown> {
+    const held = this.store.held().length
+    return {
+      held,
+      partial: this.store.resources().length - held,
+      used: this.store.used,
+      capacity: Number.isFinite(this.store.capacity) ? this.store.capacity : null
     }
   }
 
@@ -133,24 +148,56 @@ export class SuperPeer extends RoleNode {
     return this.selection
   }
 
-  /** S302 and S21: registration, heartbeat and held-resource report, to every tracker. */
-  private async report (): Promise<void> {
-    let selection = this.selection ?? await this.reselect()
-    if (selection.trackers.length === 0) {
-      selection = await this.reselect()
-    }
-    const registration = {
+  private registration (leaving = false): Registration {
+    return {
       addrs: addrsToBytes(this.libp2p.getMultiaddrs()),
       capacity: BigInt(Number.isFinite(this.store.capacity) ? this.store.capacity : 0),
       used: BigInt(this.store.used),
-      held: this.store.held().slice(0, MAX_HELD_PER_REPORT).map(id => id.bytes),
-      load: this.chunkServer.stats.active
+      held: leaving ? [] : this.store.held().slice(0, MAX_HELD_PER_REPORT).map(id => id.bytes),
+      load: this.chunkServer.stats.active,
+      leaving
     }
+  }
+
+  /**
+   * S302 and S21: registration, heartbeat and held-resource report, to every
+   * tracker. When none answers, the selector is asked again at once, so a
+   * restarted tracker (new address, same id) has us back within this round.
+   */
+  private async report (): Promise<void> {
+    try {
+      await this.reportOnce()
+    } catch (err: any) {
+      // the selector itself is unreachable: keep serving, try again next beat
+      this.log.error('report failed - %e', err)
+      this.emit('tracker-unreachable', { error: err.message })
+    }
+  }
+
+  private async reportOnce (): Promise<void> {
+    let selection = this.selection ?? await this.reselect()
+    let result = await this.registerWith(selection)
+    if (result.reached === 0) {
+      selection = await this.reselect()
+      result = await this.registerWith(selection)
+    }
+    if (Number.isFinite(result.interval)) {
+      // the most demanding tracker sets the pace
+      this.heartbeat.setInterval(Math.max(100, result.interval))
+    }
+    if (result.reached === 0) {
+      this.selection = undefined
+      this.emit('tracker-unreachable', { trackers: selection.trackers.length })
+    }
+  }
+
+  private async registerWith (selection: Selection, leaving = false): Promise<{ reached: number, interval: number }> {
+    const registration = this.registration(leaving)
     let reached = 0
     let interval = Number.POSITIVE_INFINITY
     await Promise.all(selection.trackers.map(async tracker => {
       try {
-        const response = await register(this.libp2p, peerInfoToDialTarget(tracker), registration, { signal: AbortSignal.timeout(10_000) })
+        const response = await register(this.libp2p, peerInfoToDialTarget(tracker), registration, { signal: AbortSignal.timeout(leaving ? 2_000 : 10_000) })
         if (response.heartbeatMs > 0) {
           interval = Math.min(interval, response.heartbeatMs)
         }
@@ -159,15 +206,7 @@ export class SuperPeer extends RoleNode {
         this.log.error('registration with tracker %p failed - %e', tracker.peerId, err)
       }
     }))
-    if (Number.isFinite(interval)) {
-      // the most demanding tracker sets the pace
-      this.heartbeat.setInterval(Math.max(100, interval))
-    }
-    if (reached === 0) {
-      // the trackers we knew are gone: ask the selector again next time
-      this.selection = undefined
-      this.emit('tracker-unreachable', { trackers: selection.trackers.length })
-    }
+    return { reached, interval }
   }
 
   /** S303: fetch the pre-cache list, then S304: download what is missing and evict what is no longer ours. */
@@ -241,7 +280,6 @@ export class SuperPeer extends RoleNode {
     const key = id.toString()
     const started = Date.now()
     let lastReport = started
-    this.emit('download-started', { id: key, attempt: this.backoff.attempts(key) + 1 })
     try {
       const selection = this.selection ?? await this.reselect()
       const result = await downloadResource({
@@ -250,6 +288,9 @@ export class SuperPeer extends RoleNode {
         id,
         selection,
         signal: this.controller.signal,
+        onStart: (chunks, missing) => {
+          this.emit('download-started', { id: key, attempt: this.backoff.attempts(key) + 1, chunks, missing })
+        },
         onProgress: (progress) => {
           // long pre-caches report at most once a second
           if (Date.now() - lastReport >= 1000) {

@@ -69,6 +69,12 @@ export class Tracker extends RoleNode {
 
   private register (request: Registration, connection: Connection): RegistrationResponse {
     const reply = { ttlMs: this.ttl, heartbeatMs: this.heartbeatInterval, error: '' }
+    if (request.leaving) {
+      if (this.registry.remove(connection.remotePeer.toString()) != null) {
+        this.emit('super-peer-left', { peerId: connection.remotePeer.toString() })
+      }
+      return { ...reply, status: RegistrationResponse.Status.OK }
+    }
     const held = new Set<string>()
     try {
       for (const bytes of request.held) {

@@ -33,6 +33,8 @@ export interface GetResult {
   name: string
   mediaType: string
   bytes: number
+  /** When the fetch began (ms since the epoch); `ms` is measured from here. */
+  startedAt: number
   ms: number
   /** Bytes per source: each super-peer, and the origin if it was used. */
   sources: SourceTally[]
@@ -101,6 +103,7 @@ export class Viewer extends RoleNode {
       onChunk: async (index, data) => { await writer.accept(index, data) },
       onProgress: options.onProgress,
       maxAhead: READ_AHEAD_CHUNKS,
+      startedAt: started,
       signal
     })
     const bytes = Number(resource.manifest.size)
@@ -109,6 +112,7 @@ export class Viewer extends RoleNode {
       name: resource.manifest.name,
       mediaType: resource.manifest.mediaType,
       bytes,
+      startedAt: started,
       ms: Date.now() - started,
       sources: result.sources,
       via: search.via,
