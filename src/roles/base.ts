@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ChunkStore } from '../store/chunk-store.ts'
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
@@ -64,8 +67,25 @@ export async function startLibp2p (options: CommonOptions, dhtClientMode: boolea
   return node
 }
 
-export function storeDir (dataDir: string): string {
-  return join(dataDir, 'store')
+export interface RoleStore {
+  store: ChunkStore
+  /** Closes the store, and removes it when it lived in a temporary directory. */
+  release(): Promise<void>
+}
+
+/** The role's LevelDB store under --data-dir, or in a temporary directory removed on release. */
+export async function openRoleStore (dataDir: string | undefined, role: string, capacity?: number): Promise<RoleStore> {
+  const tempDir = dataDir == null ? await mkdtemp(join(tmpdir(), `p2pcdn-${role}-`)) : undefined
+  const store = await ChunkStore.open(join(dataDir ?? tempDir ?? '', 'store'), { capacity })
+  return {
+    store,
+    release: async () => {
+      await store.close()
+      if (tempDir != null) {
+        await rm(tempDir, { recursive: true, force: true })
+      }
+    }
+  }
 }
 
 /**

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Catalog } from './catalog.ts'
 import { placeReplicas } from '../../placement/place-replicas.ts'
-import { ChunkStore } from '../../store/chunk-store.ts'
+import type { ChunkStore } from '../../store/chunk-store.ts'
 import { ChunkServer } from '../../protocols/chunk/index.ts'
 import { DEFAULT_PRECACHE_REFRESH, MAX_PRECACHE_ENTRIES, PrecacheResponse, precacheHandler } from '../../protocols/precache/index.ts'
 import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
@@ -15,9 +12,9 @@ import { handleRequests } from '../../wire/request.ts'
 import { addrsFromBytes, peerIdToBytes } from '../../wire/peers.ts'
 import { Announcer } from '../announcer.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
-import { RoleNode, requireSelectors, startLibp2p, storeDir } from '../base.ts'
+import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
 import type { Placement } from '../../placement/place-replicas.ts'
-import type { SelectorClientOptions } from '../base.ts'
+import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { PrecacheRequest } from '../../protocols/precache/index.ts'
 import type { StatusResponse } from '../../protocols/status/index.ts'
@@ -53,34 +50,34 @@ export class Preloader extends RoleNode {
   private readonly refresh: number
   private readonly announcer: Announcer
   private readonly superPeers = new Map<string, KnownSuperPeer>()
-  private readonly tempDir?: string
+  private readonly releaseStore: () => Promise<void>
   private placement?: Placement
 
   static async start (options: PreloaderOptions): Promise<Preloader> {
     const selectors = requireSelectors(options)
-    const tempDir = options.dataDir == null ? await mkdtemp(join(tmpdir(), 'p2pcdn-preloader-')) : undefined
-    const store = await ChunkStore.open(storeDir(options.dataDir ?? tempDir ?? ''), { capacity: options.capacity })
+    const opened = await openRoleStore(options.dataDir, 'preloader', options.capacity)
     let libp2p: P2pcdnLibp2p | undefined
     try {
-      const catalog = await Catalog.open(store)
+      const catalog = await Catalog.open(opened.store)
       libp2p = await startLibp2p(options, false)
-      const preloader = new Preloader(libp2p, store, catalog, selectors, options, tempDir)
+      const preloader = new Preloader(libp2p, opened, catalog, selectors, options)
       await preloader.startRole()
       return preloader
     } catch (err) {
       await libp2p?.stop()
-      await store.close()
+      await opened.release()
       throw err
     }
   }
 
-  private constructor (libp2p: P2pcdnLibp2p, store: ChunkStore, catalog: Catalog, selectors: Multiaddr[], options: PreloaderOptions, tempDir?: string) {
+  private constructor (libp2p: P2pcdnLibp2p, opened: RoleStore, catalog: Catalog, selectors: Multiaddr[], options: PreloaderOptions) {
     super(libp2p, 'preloader')
-    this.store = store
+    this.store = opened.store
+    this.releaseStore = opened.release
+    const store = opened.store
     this.catalog = catalog
     this.announcer = new Announcer(libp2p, selectors, ServiceRole.PRELOADER, this.log)
     this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
-    this.tempDir = tempDir
     this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store), log: this.log })
   }
 
@@ -106,10 +103,7 @@ export class Preloader extends RoleNode {
   }
 
   protected override async afterStop (): Promise<void> {
-    await this.store.close()
-    if (this.tempDir != null) {
-      await rm(this.tempDir, { recursive: true, force: true })
-    }
+    await this.releaseStore()
   }
 
   /** The super-peers seen asking within three refresh intervals. */

@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { repeatingTask } from '@libp2p/utils'
 import { Backoff } from './backoff.ts'
 import { downloadResource } from './download.ts'
-import { ChunkStore } from '../../store/chunk-store.ts'
+import type { ChunkStore } from '../../store/chunk-store.ts'
 import { ChunkServer } from '../../protocols/chunk/index.ts'
 import { DEFAULT_PRECACHE_REFRESH, fetchPrecacheList } from '../../protocols/precache/index.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL, MAX_HELD_PER_REPORT, register } from '../../protocols/registration/index.ts'
@@ -14,8 +11,8 @@ import { resourceIdFromBytes } from '../../content/resource-id.ts'
 import { NoServiceError } from '../../errors.ts'
 import { addrsToBytes, peerInfoToDialTarget } from '../../wire/peers.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
-import { RoleNode, requireSelectors, startLibp2p, storeDir } from '../base.ts'
-import type { SelectorClientOptions } from '../base.ts'
+import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
+import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
@@ -52,36 +49,36 @@ export class SuperPeer extends RoleNode {
   private readonly unassignedFor = new Map<string, number>()
   private readonly heartbeat: RepeatingTask
   private readonly precache: RepeatingTask
-  private readonly tempDir?: string
+  private readonly releaseStore: () => Promise<void>
   private readonly controller = new AbortController()
   private selection?: Selection
   private assigned = new Map<string, CID>()
 
   static async start (options: SuperPeerOptions): Promise<SuperPeer> {
     const selectors = requireSelectors(options)
-    const tempDir = options.dataDir == null ? await mkdtemp(join(tmpdir(), 'p2pcdn-super-')) : undefined
-    const store = await ChunkStore.open(storeDir(options.dataDir ?? tempDir ?? ''), { capacity: options.capacity })
+    const opened = await openRoleStore(options.dataDir, 'super', options.capacity)
     let superPeer: SuperPeer | undefined
     try {
-      superPeer = new SuperPeer(await startLibp2p(options, false), store, selectors, options, tempDir)
+      superPeer = new SuperPeer(await startLibp2p(options, false), opened, selectors, options)
       await superPeer.startRole()
       return superPeer
     } catch (err) {
       if (superPeer != null) {
         await superPeer.stop()
       } else {
-        await store.close()
+        await opened.release()
       }
       throw err
     }
   }
 
-  private constructor (libp2p: P2pcdnLibp2p, store: ChunkStore, selectors: Multiaddr[], options: SuperPeerOptions, tempDir?: string) {
+  private constructor (libp2p: P2pcdnLibp2p, opened: RoleStore, selectors: Multiaddr[], options: SuperPeerOptions) {
     super(libp2p, 'super-peer')
+    const store = opened.store
     this.store = store
+    this.releaseStore = opened.release
     this.selectors = selectors
     this.options = options
-    this.tempDir = tempDir
     this.backoff = new Backoff(options.retryBase ?? 1000, options.retryMax ?? 60_000)
     this.chunkServer = new ChunkServer({
       node: libp2p,
@@ -122,10 +119,7 @@ export class SuperPeer extends RoleNode {
   }
 
   protected override async afterStop (): Promise<void> {
-    await this.store.close()
-    if (this.tempDir != null) {
-      await rm(this.tempDir, { recursive: true, force: true })
-    }
+    await this.releaseStore()
   }
 
   override describe (): Record<string, unknown> {
