@@ -4,6 +4,9 @@ import { basename, extname } from 'node:path'
 import { MANIFEST_VERSION, PRELOADER_SOURCE, encodeResource, sha256Of } from './manifest.ts'
 import { mediaTypeOf } from './media-type.ts'
 import { DEFAULT_CHUNK_SIZE } from './limits.ts'
+import { TimeoutError } from '../errors.ts'
+
+const URL_IDLE_TIMEOUT = 30_000
 import type { Resource } from './manifest.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -70,7 +73,24 @@ export async function describeFile (path: string, options: DescribeOptions = {})
 
 /** Hashes the body of an http(s) URL into a manifest whose bytes stay at that URL. */
 export async function describeUrl (url: string, options: DescribeOptions = {}): Promise<Resource> {
-  const response = await fetch(url, { signal: options.signal })
+  // an origin that sends nothing for 30 s is not going to finish
+  const idle = new AbortController()
+  let timer = setTimeout(() => { idle.abort(new TimeoutError(`${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)) }, URL_IDLE_TIMEOUT)
+  const touch = (): void => {
+    clearTimeout(timer)
+    timer = setTimeout(() => { idle.abort(new TimeoutError(`${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)) }, URL_IDLE_TIMEOUT)
+  }
+  try {
+    return await describeResponse(url, idle.signal, touch, options)
+  } catch (err: any) {
+    throw idle.signal.aborted ? idle.signal.reason : err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function describeResponse (url: string, idle: AbortSignal, touch: () => void, options: DescribeOptions): Promise<Resource> {
+  const response = await fetch(url, { signal: options.signal == null ? idle : AbortSignal.any([idle, options.signal]) })
   if (!response.ok || response.body == null) {
     throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`)
   }
@@ -79,6 +99,10 @@ export async function describeUrl (url: string, options: DescribeOptions = {}): 
   const body = response.body as unknown as AsyncIterable<Uint8Array>
   return describe(rechunk(body, chunkSize), url, name, {
     ...options,
+    onChunk: (index, bytes) => {
+      touch()
+      options.onChunk?.(index, bytes)
+    },
     mediaType: options.mediaType ?? response.headers.get('content-type') ?? undefined
   })
 }

@@ -29,7 +29,10 @@ export interface FetchChunksOptions {
   indexes: number[]
   /** Sources to use first, best first. */
   sources: ChunkSource[]
-  /** Asked for more sources once every source so far has failed. */
+  /**
+   * Asked for more sources each time every source so far has failed, until
+   * it returns none: untried holders first, then the origin.
+   */
   fallback?(): Promise<ChunkSource[]>
   /** Receives each verified chunk; the fetch waits for it, which is the backpressure. */
   onChunk(index: number, data: Uint8Array | Uint8ArrayList): Promise<void> | void
@@ -56,20 +59,36 @@ export interface FetchResult {
  */
 export async function fetchChunks (options: FetchChunksOptions): Promise<FetchResult> {
   const { manifest, signal } = options
+  signal?.throwIfAborted()
   const started = options.startedAt ?? Date.now()
+  const total = options.indexes.length
   const maxAhead = options.maxAhead ?? 64
   const queue = [...options.indexes]
   const position = new Map(options.indexes.map((index, i) => [index, i]))
-  const delivered = new Uint8Array(options.indexes.length)
+  const delivered = new Uint8Array(total)
   let floor = 0
   let done = 0
   const tallies: SourceTally[] = []
+  const active = new Set<ChunkSource>()
+  // set when the fetch as a whole must end: the caller aborted, or the consumer failed
+  let halted: Error | undefined
   let wake: PromiseWithResolvers<void> = Promise.withResolvers()
 
   const notify = (): void => {
     wake.resolve()
     wake = Promise.withResolvers()
   }
+
+  const halt = (err: Error): void => {
+    halted ??= err
+    for (const source of active) {
+      source.abort(err)
+    }
+    notify()
+  }
+
+  const onAbort = (): void => { halt(signal?.reason ?? new Error('Aborted')) }
+  signal?.addEventListener('abort', onAbort, { once: true })
 
   const takeNext = (): number | undefined => {
     if (queue.length === 0) {
@@ -93,71 +112,82 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
   const runSource = async (source: ChunkSource): Promise<void> => {
     const tally: SourceTally = { label: source.label, kind: source.kind, bytes: 0, chunks: 0 }
     tallies.push(tally)
+    active.add(source)
     let failed = false
+    const drop = (err: Error): void => {
+      if (!failed) {
+        failed = true
+        tally.error = err.message
+        tally.droppedAtMs = Date.now() - started
+        source.abort(err)
+      }
+    }
     const lane = async (): Promise<void> => {
-      while (!failed && done < options.indexes.length) {
-        signal?.throwIfAborted()
+      while (!failed && halted == null && done < total) {
         const index = takeNext()
         if (index == null) {
           // nothing to take now; a failing source may hand chunks back, so wait
-          await Promise.race([wake.promise, abortPromise])
+          await wake.promise
+          continue
+        }
+        let data: Uint8Array | Uint8ArrayList
+        try {
+          data = await source.request(index)
+          verifyChunk(manifest, index, data)
+        } catch (err: any) {
+          // the source's fault: its chunk goes to the others
+          requeue(index)
+          drop(err)
+          notify()
           continue
         }
         try {
-          const data = await source.request(index)
-          verifyChunk(manifest, index, data)
           await options.onChunk(index, data)
-          tally.bytes += data.byteLength
-          tally.chunks++
-          done++
-          delivered[position.get(index) ?? 0] = 1
-          while (floor < delivered.length && delivered[floor] === 1) {
-            floor++
-          }
-          options.onProgress?.({ index, bytes: data.byteLength, source: source.label, done, total: options.indexes.length })
         } catch (err: any) {
-          requeue(index)
-          if (!failed) {
-            failed = true
-            tally.error = err.message
-            tally.droppedAtMs = Date.now() - started
-            source.abort(err)
-          }
-        } finally {
-          notify()
+          // the consumer's fault (disk full, player gone): no source can fix that
+          halt(err)
+          return
         }
+        tally.bytes += data.byteLength
+        tally.chunks++
+        done++
+        delivered[position.get(index) ?? 0] = 1
+        while (floor < delivered.length && delivered[floor] === 1) {
+          floor++
+        }
+        options.onProgress?.({ index, bytes: data.byteLength, source: source.label, done, total })
+        notify()
       }
     }
-    await Promise.all(Array.from({ length: source.window }, lane))
-    if (!failed) {
-      await source.close()
+    try {
+      await Promise.all(Array.from({ length: source.window }, lane))
+      if (!failed && halted == null) {
+        await source.close()
+      }
+    } finally {
+      active.delete(source)
     }
   }
 
-  let sources = options.sources
-  const abortPromise = new Promise<void>((resolve) => signal?.addEventListener('abort', () => {
-    for (const source of sources) {
-      source.abort(signal.reason)
+  try {
+    let sources = options.sources
+    while (true) {
+      await Promise.all(sources.map(runSource))
+      if (halted != null) {
+        throw halted
+      }
+      if (done === total) {
+        return { sources: tallies }
+      }
+      // every source so far has failed: ask for more until none are left
+      sources = options.fallback == null ? [] : await options.fallback()
+      if (sources.length === 0) {
+        break
+      }
     }
-    resolve()
-  }, { once: true }))
-
-  let usedFallback = false
-  while (true) {
-    await Promise.all(sources.map(runSource))
-    signal?.throwIfAborted()
-    if (done === options.indexes.length) {
-      return { sources: tallies }
-    }
-    if (usedFallback || options.fallback == null) {
-      break
-    }
-    usedFallback = true
-    sources = await options.fallback()
-    if (sources.length === 0) {
-      break
-    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
   }
   const reasons = tallies.filter(t => t.error != null).map(t => `${t.label}: ${t.error}`)
-  throw new DownloadFailedError(`${options.indexes.length - done} of ${options.indexes.length} chunks could not be fetched${reasons.length > 0 ? ` (${reasons.join('; ')})` : ' (no source)'}`)
+  throw new DownloadFailedError(`${total - done} of ${total} chunks could not be fetched${reasons.length > 0 ? ` (${reasons.join('; ')})` : ' (no source)'}`)
 }

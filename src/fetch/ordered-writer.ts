@@ -13,13 +13,18 @@ export class OrderedWriter {
   private readonly sink: ByteSink
   private next = 0
   private flushing = false
+  private failure?: Error
 
   constructor (indexes: number[], sink: ByteSink) {
     this.order = indexes
     this.sink = sink
   }
 
+  /** Once the sink has failed every later call fails the same way: nothing is silently skipped. */
   async accept (index: number, data: Uint8Array | Uint8ArrayList): Promise<void> {
+    if (this.failure != null) {
+      throw this.failure
+    }
     this.waiting.set(index, data)
     if (this.flushing) {
       // whoever is flushing will reach this chunk
@@ -42,6 +47,9 @@ export class OrderedWriter {
           }
         }
       }
+    } catch (err: any) {
+      this.failure = err
+      throw err
     } finally {
       this.flushing = false
     }

@@ -112,10 +112,55 @@ export async function findManifest (node: P2pcdnLibp2p, id: CID, peers: PeerInfo
   throw new ResourceNotFoundError(`Resource ${id.toString()} was not found${errors.length > 0 ? ` (${errors.join('; ')})` : ''}`)
 }
 
-/** Opens chunk streams to up to `max` holders at once; holders that refuse are skipped. */
-export async function openHolderSources (node: P2pcdnLibp2p, holders: PeerInfo[], resource: Resource, max: number, options: AbortOptions = {}): Promise<ChunkSource[]> {
-  const opened = await Promise.allSettled(holders.slice(0, max).map(async holder => PeerSource.open(node, holder, resource, 'super-peer', options)))
-  return opened.filter(result => result.status === 'fulfilled').map(result => result.value)
+/**
+ * The sources of one download, best first: up to `max` holders at once, then
+ * holders not yet tried, then the origin. Each call to `next()` opens the
+ * next batch; holders that refuse or cannot be reached are skipped.
+ */
+export class SourcePlan {
+  private readonly node: P2pcdnLibp2p
+  private readonly untried: PeerInfo[]
+  private readonly resource: Resource
+  private readonly selection: Selection
+  private readonly max: number
+  private readonly options: AbortOptions
+  private readonly holderCount: number
+  private holdersOpened = 0
+  private originTried = false
+  /** Why the origin was used, once it was. */
+  originReason?: string
+
+  constructor (node: P2pcdnLibp2p, holders: PeerInfo[], resource: Resource, selection: Selection, max: number, options: AbortOptions = {}) {
+    this.node = node
+    this.untried = [...holders]
+    this.holderCount = holders.length
+    this.resource = resource
+    this.selection = selection
+    this.max = max
+    this.options = options
+  }
+
+  readonly next = async (): Promise<ChunkSource[]> => {
+    const opened: ChunkSource[] = []
+    while (opened.length < this.max && this.untried.length > 0) {
+      const batch = this.untried.splice(0, this.max - opened.length)
+      const results = await Promise.allSettled(batch.map(async holder => PeerSource.open(this.node, holder, this.resource, 'super-peer', this.options)))
+      for (const result of results) {
+        if (result.status === 'fulfilled') {
+          opened.push(result.value)
+        }
+      }
+    }
+    this.holdersOpened += opened.length
+    if (opened.length > 0 || this.originTried) {
+      return opened
+    }
+    this.originTried = true
+    this.originReason = this.holdersOpened > 0
+      ? 'every super-peer failed mid-transfer'
+      : this.holderCount > 0 ? 'no holder could serve it' : 'no super-peer holds this resource'
+    return openOriginSources(this.node, this.selection, this.resource, this.options)
+  }
 }
 
 /** The origin of a resource: the preloader's own store, or its http(s) URL. */

@@ -26,22 +26,42 @@ export class PeerSource implements ChunkSource {
   readonly label: string
   readonly kind: SourceKind
   readonly window: number
-  private readonly session: ChunkSession
+  private readonly node: Libp2p
+  private readonly peer: PeerInfo
+  private readonly resource: Resource
+  private session: ChunkSession
+  private reopening?: Promise<void>
 
   static async open (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, options: AbortOptions = {}): Promise<PeerSource> {
     const session = await ChunkSession.open(node, peerInfoToDialTarget(peer), resource.id, { chunkSize: resource.manifest.chunkSize, signal: options.signal })
-    return new PeerSource(peer.peerId.toString(), kind, session)
+    return new PeerSource(node, peer, resource, kind, session)
   }
 
-  private constructor (label: string, kind: SourceKind, session: ChunkSession) {
-    this.label = label
+  private constructor (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, session: ChunkSession) {
+    this.node = node
+    this.peer = peer
+    this.resource = resource
+    this.label = peer.peerId.toString()
     this.kind = kind
     this.session = session
     this.window = session.window
   }
 
   async request (index: number): Promise<Uint8ArrayList> {
+    if (this.session.idleEnded) {
+      this.reopening ??= this.reopen()
+      await this.reopening
+    }
     return this.session.request(index)
+  }
+
+  /** The holder closed a stream we left idle: open a fresh one rather than give up on it. */
+  private async reopen (): Promise<void> {
+    try {
+      this.session = await ChunkSession.open(this.node, peerInfoToDialTarget(this.peer), this.resource.id, { chunkSize: this.resource.manifest.chunkSize })
+    } finally {
+      this.reopening = undefined
+    }
   }
 
   async close (): Promise<void> {
@@ -53,6 +73,34 @@ export class PeerSource implements ChunkSource {
   }
 }
 
+/**
+ * An origin that sends nothing for 10 s is hanging; like a stalled holder, it
+ * is dropped and the download retried with backoff.
+ */
+export const ORIGIN_TIMEOUT = 10_000
+
+/** Reads a response body of exactly `length` bytes, refusing one that runs longer. */
+async function readBounded (response: Response, length: number): Promise<Uint8Array> {
+  const declared = response.headers.get('content-length')
+  if (declared != null && Number(declared) !== length) {
+    await response.body?.cancel()
+    throw new RemoteError(`Origin sent ${declared} bytes for a ${length}-byte range`)
+  }
+  const out = new Uint8Array(length)
+  let offset = 0
+  for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) {
+    if (offset + piece.byteLength > length) {
+      throw new RemoteError(`Origin sent more than the ${length} bytes asked for`)
+    }
+    out.set(piece, offset)
+    offset += piece.byteLength
+  }
+  if (offset !== length) {
+    throw new RemoteError(`Origin sent ${offset} of ${length} bytes`)
+  }
+  return out
+}
+
 /** An http(s) origin read with Range requests, one chunk per request. */
 export class HttpRangeSource implements ChunkSource {
   readonly label: string
@@ -62,7 +110,7 @@ export class HttpRangeSource implements ChunkSource {
   private readonly controller = new AbortController()
   private readonly timeout: number
 
-  constructor (resource: Resource, timeout = 30_000) {
+  constructor (resource: Resource, timeout = ORIGIN_TIMEOUT) {
     this.resource = resource
     this.label = resource.manifest.source
     this.timeout = timeout
@@ -79,7 +127,7 @@ export class HttpRangeSource implements ChunkSource {
       await response.body?.cancel()
       throw new RemoteError(`Origin answered ${response.status} to a range request for chunk ${index}`)
     }
-    return new Uint8Array(await response.arrayBuffer())
+    return readBounded(response, end - start + 1)
   }
 
   async close (): Promise<void> {}

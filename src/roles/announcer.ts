@@ -1,10 +1,9 @@
-import { repeatingTask } from '@libp2p/utils'
+import { Periodic } from './periodic.ts'
 import { ANNOUNCE_TTL, announce } from '../protocols/selection/index.ts'
 import { addrsToBytes } from '../wire/peers.ts'
 import type { ServiceRole } from '../protocols/selection/index.ts'
 import type { Libp2p, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { RepeatingTask } from '@libp2p/utils'
 
 /**
  * Keeps a tracker or preloader announced to every selector, re-announcing at
@@ -15,14 +14,14 @@ export class Announcer {
   private readonly selectors: Multiaddr[]
   private readonly role: ServiceRole
   private readonly log: Logger
-  private readonly task: RepeatingTask
+  private readonly task: Periodic
 
   constructor (node: Libp2p, selectors: Multiaddr[], role: ServiceRole, log: Logger) {
     this.node = node
     this.selectors = selectors
     this.role = role
     this.log = log
-    this.task = repeatingTask(async () => { await this.announceAll() }, ANNOUNCE_TTL / 3)
+    this.task = new Periodic(async () => { await this.announceAll() }, ANNOUNCE_TTL / 3)
   }
 
   /**

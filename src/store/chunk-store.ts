@@ -126,6 +126,10 @@ export class ChunkStore {
    * size against the capacity.
    */
   async addResource (resource: Resource): Promise<void> {
+    await this.serialize(async () => { await this.applyAdd(resource) })
+  }
+
+  private async applyAdd (resource: Resource): Promise<void> {
     const key = resource.id.toString()
     if (this.entries.has(key)) {
       return
@@ -182,8 +186,12 @@ export class ChunkStore {
    * missing chunk also marks the resource held. Returns true once held.
    */
   async putChunks (id: CID, chunks: StoredChunk[]): Promise<boolean> {
-    // batches are applied one at a time so each sees the bookkeeping of the last
-    const result = this.writes.then(async () => this.applyChunks(id, chunks))
+    return this.serialize(async () => this.applyChunks(id, chunks))
+  }
+
+  /** Writes are applied one at a time so each sees the bookkeeping of the last. */
+  private async serialize<T> (write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write)
     this.writes = result.then(() => undefined, () => undefined)
     return result
   }
@@ -234,6 +242,10 @@ export class ChunkStore {
 
   /** Removes a resource and all its chunks in one batch. */
   async deleteResource (id: CID): Promise<void> {
+    await this.serialize(async () => { await this.applyDelete(id) })
+  }
+
+  private async applyDelete (id: CID): Promise<void> {
     const key = id.toString()
     const entry = this.entries.get(key)
     if (entry == null) {

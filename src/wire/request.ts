@@ -31,7 +31,8 @@ export async function sendRequest<Req, Res> (node: Libp2p, target: DialTarget, s
   const signal = withTimeout(spec.timeout, options.signal)
   const stream = await node.dialProtocol(target, spec.protocol, { signal })
   try {
-    const framed = new FramedStream(stream)
+    // the reader may hold one whole response, whatever its protocol allows
+    const framed = new FramedStream(stream, { maxBufferSize: spec.maxResponseLength + 16 })
     await framed.write(message, spec.request, { signal })
     const response = await framed.read(spec.response, { signal, maxLength: spec.maxResponseLength, limits: spec.responseLimits })
     await stream.close({ signal })
@@ -68,7 +69,7 @@ export async function handleRequests<Req, Res> (node: Libp2p, spec: HandlerSpec<
   await node.handle(spec.protocol, async (stream: Stream, connection: Connection) => {
     const signal = AbortSignal.timeout(spec.timeout)
     try {
-      const framed = new FramedStream(stream)
+      const framed = new FramedStream(stream, { maxBufferSize: spec.maxRequestLength + 16 })
       const request = await framed.read(spec.request, { signal, maxLength: spec.maxRequestLength, limits: spec.requestLimits })
       const response = await handler(request, connection, { signal })
       await framed.write(response, spec.response, { signal })

@@ -81,7 +81,7 @@ describe('chunk store', () => {
     await store.close()
   })
 
-  it('writes each batch atomically: a batch for an unknown resource changes nothing', async () => {
+  it('refuses chunks of a resource whose manifest it does not hold, storing nothing', async () => {
     const store = await ChunkStore.open(dir.path)
     const { resource, chunks } = await makeResource(2)
     await assert.rejects(store.putChunks(resource.id, [{ index: 0, data: chunks[0] }]), { name: 'ResourceNotFoundError' })

@@ -29,6 +29,8 @@ export interface ChunkServerInit {
   node: Libp2p
   provider: ChunkProvider
   log: Logger
+  /** How long a stream may sit without a request before it is closed. Default 60 s. */
+  idleTimeout?: number
   onRefused?(id: CID, peer: Connection['remotePeer']): void
 }
 
@@ -67,7 +69,7 @@ export class ChunkServer {
       } catch (err: any) {
         this.stats.rejected++
         await framed.write({ status: ChunkOpenResponse.Status.BAD_REQUEST, error: err.message }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
-        await stream.close()
+        await stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
         return
       }
       const manifest = provider.heldManifest(id)
@@ -80,13 +82,24 @@ export class ChunkServer {
       active = true
       const chunks = chunkCount(manifest)
       while (true) {
-        const request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: AbortSignal.timeout(IDLE_TIMEOUT) })
+        const idle = AbortSignal.timeout(this.init.idleTimeout ?? IDLE_TIMEOUT)
+        let request: ChunkRequest | null
+        try {
+          request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: idle })
+        } catch (err) {
+          if (!idle.aborted) {
+            throw err
+          }
+          // an idle client (a paused player) is not misbehaving: end the stream politely
+          log('chunk stream from %p idle, closing', connection.remotePeer)
+          request = null
+        }
         if (request == null) {
           break
         }
         await this.answer(framed, id, request.index, chunks)
       }
-      await stream.close()
+      await stream.close({ signal: AbortSignal.timeout(IDLE_TIMEOUT) })
     } catch (err: any) {
       this.stats.rejected++
       log.error('chunk stream from %p reset - %e', connection.remotePeer, err)
@@ -120,6 +133,6 @@ export class ChunkServer {
     this.stats.refused++
     this.init.onRefused?.(id, connection.remotePeer)
     await framed.write({ status: ChunkOpenResponse.Status.NOT_HELD, error }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
-    await framed.stream.close()
+    await framed.stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
   }
 }

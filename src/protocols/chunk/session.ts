@@ -28,6 +28,8 @@ export class ChunkSession {
   private readonly chunkTimeout: number
   private tail: Promise<unknown> = Promise.resolve()
   private failure?: Error
+  private outstanding = 0
+  private endedIdle = false
 
   static async open (node: Libp2p, target: DialTarget, id: CID, options: ChunkSessionOptions): Promise<ChunkSession> {
     const signal = withTimeout(OPEN_TIMEOUT, options.signal)
@@ -55,6 +57,20 @@ export class ChunkSession {
     this.chunkTimeout = options.chunkTimeout ?? CHUNK_TIMEOUT
     // an honest server never has more than `window` answers in flight
     this.framed = new FramedStream(stream, { maxBufferSize: this.window * (this.chunkSize + MAX_HEADER_LENGTH) + 64 * 1024 })
+    // a server ends a stream that has been idle for a minute (a paused
+    // player): that is not the holder failing, and the stream can be reopened
+    const onEnd = (): void => {
+      if (this.outstanding === 0 && this.failure == null) {
+        this.endedIdle = true
+      }
+    }
+    stream.addEventListener('remoteCloseWrite', onEnd)
+    stream.addEventListener('close', onEnd)
+  }
+
+  /** True when the server ended the stream while no request was waiting. */
+  get idleEnded (): boolean {
+    return this.endedIdle
   }
 
   get stream (): Stream {
@@ -66,14 +82,16 @@ export class ChunkSession {
     if (this.failure != null) {
       throw this.failure
     }
+    this.outstanding++
     try {
       // requests are a few bytes and bounded by the window: no need to wait for drain
       this.framed.stream.send(encodeFrame(ChunkRequest.encode({ index })))
     } catch (err: any) {
+      this.outstanding--
       this.fail(err)
       throw err
     }
-    const answer = this.tail.then(async () => this.readAnswer(index))
+    const answer = this.tail.then(async () => this.readAnswer(index)).finally(() => { this.outstanding-- })
     this.tail = answer.catch(() => {})
     return answer
   }

@@ -44,18 +44,25 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
     // listen for its answer while sending, and stop sending once it comes
     const answered = new AbortController()
     const reading = framed.read(PublishResponse, { maxLength: 64 * 1024, signal: AbortSignal.any([answered.signal, ...(options.signal == null ? [] : [options.signal])]) })
-    let early = false
-    reading.then(() => (early = true), () => (early = true))
+    const early = new AbortController()
+    reading.then(() => { early.abort() }, () => { early.abort() })
     let index = 0
     let sent = 0
-    for await (const data of options.chunks ?? []) {
-      if (early) {
-        break
+    try {
+      for await (const data of options.chunks ?? []) {
+        if (early.signal.aborted) {
+          break
+        }
+        // a write waiting for window must also stop when the answer comes first
+        await framed.write({ index, data }, ChunkUpload, { signal: AbortSignal.any([stepSignal(), early.signal]) })
+        sent += data.byteLength
+        options.onUploaded?.(index, sent)
+        index++
       }
-      await framed.write({ index, data }, ChunkUpload, { signal: stepSignal() })
-      sent += data.byteLength
-      options.onUploaded?.(index, sent)
-      index++
+    } catch (err) {
+      if (!early.signal.aborted) {
+        throw err
+      }
     }
     const timer = setTimeout(() => { answered.abort(new TimeoutError('The preloader did not answer the publish in time')) }, PUBLISH_STEP_TIMEOUT)
     let response: PublishResponse

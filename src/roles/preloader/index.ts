@@ -59,6 +59,12 @@ export class Preloader extends RoleNode {
     let libp2p: P2pcdnLibp2p | undefined
     try {
       const catalog = await Catalog.open(opened.store)
+      // an upload cut short by a crash never reached the catalog: free its space
+      for (const resource of opened.store.resources()) {
+        if (catalog.get(resource.id) == null) {
+          await opened.store.deleteResource(resource.id)
+        }
+      }
       libp2p = await startLibp2p(options, false)
       const preloader = new Preloader(libp2p, opened, catalog, selectors, options)
       await preloader.startRole()

@@ -1,5 +1,6 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
-import { findHolders, findManifest, openHolderSources, openOriginSources } from '../../fetch/resolve.ts'
+import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
+import { DownloadFailedError } from '../../errors.ts'
 import type { FetchProgress, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
@@ -47,8 +48,7 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
     return { bytes: 0, sources: [] }
   }
   const { holders } = await findHolders(node, selection, id, { signal, exclude: node.peerId })
-  const sources = await openHolderSources(node, holders, resource, MAX_PEER_SOURCES, { signal })
-  const manifestOf = resource
+  const plan = new SourcePlan(node, holders, resource, selection, MAX_PEER_SOURCES, { signal })
   let pending: StoredChunk[] = []
   const flush = async (): Promise<void> => {
     const batch = pending
@@ -58,8 +58,8 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
   const result = await fetchChunks({
     manifest: resource.manifest,
     indexes: missing,
-    sources,
-    fallback: async () => openOriginSources(node, selection, manifestOf, { signal }),
+    sources: await plan.next(),
+    fallback: plan.next,
     onChunk: async (index, data) => {
       pending.push({ index, data: data instanceof Uint8Array ? data : data.subarray() })
       if (pending.length >= STORE_BATCH) {
@@ -71,5 +71,9 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
     signal
   })
   await flush()
+  if (!store.isHeld(id)) {
+    // every chunk arrived, so the store must agree; never report what it does not hold
+    throw new DownloadFailedError(`Resource ${id.toString()} is still missing ${store.missingChunks(id).length} chunks after its download`)
+  }
   return { bytes: result.sources.reduce((sum, s) => sum + s.bytes, 0), sources: result.sources }
 }

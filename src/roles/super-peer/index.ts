@@ -1,4 +1,4 @@
-import { repeatingTask } from '@libp2p/utils'
+import { Periodic } from '../periodic.ts'
 import { Backoff } from './backoff.ts'
 import { downloadResource } from './download.ts'
 import type { ChunkStore } from '../../store/chunk-store.ts'
@@ -17,7 +17,6 @@ import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { RepeatingTask } from '@libp2p/utils'
 import type { CID } from 'multiformats/cid'
 
 export interface SuperPeerOptions extends SelectorClientOptions {
@@ -47,11 +46,12 @@ export class SuperPeer extends RoleNode {
   private readonly backoff: Backoff
   private readonly downloads = new Map<string, Promise<void>>()
   private readonly unassignedFor = new Map<string, number>()
-  private readonly heartbeat: RepeatingTask
-  private readonly precache: RepeatingTask
+  private readonly heartbeat: Periodic
+  private readonly precache: Periodic
   private readonly releaseStore: () => Promise<void>
   private readonly controller = new AbortController()
   private selection?: Selection
+  private refreshing = false
   private assigned = new Map<string, CID>()
 
   static async start (options: SuperPeerOptions): Promise<SuperPeer> {
@@ -86,8 +86,8 @@ export class SuperPeer extends RoleNode {
       log: this.log,
       onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) }
     })
-    this.heartbeat = repeatingTask(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
-    this.precache = repeatingTask(async () => { await this.refreshList() }, DEFAULT_PRECACHE_REFRESH)
+    this.heartbeat = new Periodic(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
+    this.precache = new Periodic(async () => { await this.refreshList() }, DEFAULT_PRECACHE_REFRESH)
   }
 
   private async startRole (): Promise<void> {
@@ -205,6 +205,10 @@ export class SuperPeer extends RoleNode {
 
   /** S303: fetch the pre-cache list, then S304: download what is missing and evict what is no longer ours. */
   private async refreshList (): Promise<void> {
+    if (this.refreshing) {
+      return
+    }
+    this.refreshing = true
     try {
       let selection = this.selection ?? await this.reselect()
       if (selection.preloaders.length === 0) {
@@ -231,6 +235,8 @@ export class SuperPeer extends RoleNode {
     } catch (err: any) {
       this.log.error('pre-cache refresh failed - %e', err)
       this.emit('precache-list-failed', { error: err.message })
+    } finally {
+      this.refreshing = false
     }
   }
 

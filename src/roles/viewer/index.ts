@@ -1,6 +1,6 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { OrderedWriter } from '../../fetch/ordered-writer.ts'
-import { findHolders, findManifest, openHolderSources, openOriginSources } from '../../fetch/resolve.ts'
+import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
 import { select } from '../../protocols/selection/index.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
 import { chunkCount } from '../../content/manifest.ts'
@@ -84,11 +84,10 @@ export class Viewer extends RoleNode {
     }
     const resource = await findManifest(this.libp2p, id, [...search.holders, ...selection.preloaders], { signal })
     options.onManifest?.(resource.manifest)
-    const sources = await openHolderSources(this.libp2p, search.holders, resource, this.maxSources, { signal })
-    let originFallback: string | undefined
-    if (sources.length === 0) {
-      originFallback = search.holders.length === 0 ? 'no super-peer holds this resource' : 'no holder could serve it'
-      this.emit('origin-fallback', { id: id.toString(), reason: originFallback })
+    const plan = new SourcePlan(this.libp2p, search.holders, resource, selection, this.maxSources, { signal })
+    const sources = await plan.next()
+    if (plan.originReason != null) {
+      this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
     }
     const indexes = Array.from({ length: chunkCount(resource.manifest) }, (_, i) => i)
     const writer = new OrderedWriter(indexes, options.write)
@@ -97,8 +96,11 @@ export class Viewer extends RoleNode {
       indexes,
       sources,
       fallback: async () => {
-        originFallback ??= 'every super-peer failed mid-transfer'
-        return openOriginSources(this.libp2p, selection, resource, { signal })
+        const more = await plan.next()
+        if (plan.originReason != null && more.some(s => s.kind === 'origin')) {
+          this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
+        }
+        return more
       },
       onChunk: async (index, data) => { await writer.accept(index, data) },
       onProgress: options.onProgress,
@@ -116,7 +118,7 @@ export class Viewer extends RoleNode {
       ms: Date.now() - started,
       sources: result.sources,
       via: search.via,
-      originFallback: result.sources.some(s => s.kind === 'origin' && s.bytes > 0) ? originFallback : undefined
+      originFallback: result.sources.some(s => s.kind === 'origin' && s.bytes > 0) ? plan.originReason : undefined
     }
     this.emit('fetched', { ...summary })
     return summary

@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert'
+import { logger } from '@libp2p/logger'
+import { createNode } from '../../src/node/create-node.ts'
+import { ChunkServer } from '../../src/protocols/chunk/index.ts'
+import { PeerSource } from '../../src/fetch/sources.ts'
+import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
+import { ChunkStore } from '../../src/store/chunk-store.ts'
+import { encodeResource, sha256Of, verifyChunk, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
+import { tempDir } from '../helpers.ts'
+import type { P2pcdnLibp2p } from '../../src/node/create-node.ts'
+import type { Resource } from '../../src/content/manifest.ts'
+
+/** The chunk protocol between two real libp2p nodes, server backed by a real store. */
+describe('chunk protocol', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let server: P2pcdnLibp2p
+  let client: P2pcdnLibp2p
+  let store: ChunkStore
+  let chunkServer: ChunkServer
+  let resource: Resource
+  const CHUNK = 64 * 1024
+
+  before(async () => {
+    dir = await tempDir()
+    store = await ChunkStore.open(dir.path)
+    const chunks = Array.from({ length: 40 }, (_, i) => new Uint8Array(CHUNK).fill(i))
+    resource = await encodeResource({ version: MANIFEST_VERSION, name: 'c', mediaType: '', size: BigInt(40 * CHUNK), chunkSize: CHUNK, chunkHashes: chunks.map(c => sha256Of(c)), source: PRELOADER_SOURCE })
+    await store.addResource(resource)
+    await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    server = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: false })
+    await server.start()
+    chunkServer = new ChunkServer({ node: server, provider: storeChunkProvider(store), log: logger('test:chunk'), idleTimeout: 500 })
+    await chunkServer.start()
+    client = await createNode({ listen: [], dhtClientMode: true })
+    await client.start()
+  })
+
+  after(async () => {
+    await client.stop()
+    await server.stop()
+    await store.close()
+    await dir.remove()
+  })
+
+  it('answers pipelined requests in order, each chunk verifiable', async () => {
+    const source = await PeerSource.open(client, { peerId: server.peerId, multiaddrs: server.getMultiaddrs() }, resource, 'super-peer')
+    const answers = await Promise.all(Array.from({ length: 40 }, async (_, i) => source.request(39 - i)))
+    answers.forEach((data, i) => { verifyChunk(resource.manifest, 39 - i, data) })
+    await source.close()
+    assert.equal(chunkServer.stats.chunksServed, 40)
+  })
+
+  it('closes an idle stream politely, and the client reopens it when asked again', async () => {
+    const rejected = chunkServer.stats.rejected
+    const source = await PeerSource.open(client, { peerId: server.peerId, multiaddrs: server.getMultiaddrs() }, resource, 'super-peer')
+    verifyChunk(resource.manifest, 0, await source.request(0))
+    // the server's idle timeout here is 500 ms: a paused player
+    await new Promise(resolve => setTimeout(resolve, 1200))
+    verifyChunk(resource.manifest, 1, await source.request(1))
+    await source.close()
+    assert.equal(chunkServer.stats.rejected, rejected, 'an idle client is not counted as an offender')
+  })
+
+  it('refuses an index past the end without serving it', async () => {
+    const source = await PeerSource.open(client, { peerId: server.peerId, multiaddrs: server.getMultiaddrs() }, resource, 'super-peer')
+    await assert.rejects(source.request(40), { name: 'RemoteError', message: /has 40 chunks/ })
+  })
+})
