@@ -27,7 +27,17 @@ export interface CreateNodeOptions {
   /** Viewers query the DHT but do not serve it. */
   dhtClientMode: boolean
   maxConnections?: number
+  /** How long the record of a peer with no known address outlives its last contact. */
+  peerRecordAge?: number
 }
+
+/**
+ * Ten minutes: every viewer that ever connects leaves a peer record (tens of
+ * kilobytes in memory). libp2p keeps address-less records for six hours,
+ * which on a busy tracker or super-peer is an unbounded pile of viewers that
+ * are long gone. Infrastructure peers are re-learned from the selector.
+ */
+export const PEER_RECORD_AGE = 10 * 60_000
 
 /**
  * Connection limits chosen for a CDN node rather than a desktop peer.
@@ -64,6 +74,9 @@ export async function createNode (options: CreateNodeOptions): Promise<P2pcdnLib
         maxWriteBufferLength: 8 * 1024 * 1024
       }
     })],
+    peerStore: {
+      maxPeerAge: options.peerRecordAge ?? PEER_RECORD_AGE
+    },
     connectionManager: {
       ...CONNECTION_DEFAULTS,
       maxConnections: options.maxConnections ?? CONNECTION_DEFAULTS.maxConnections

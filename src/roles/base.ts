@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChunkStore } from '../store/chunk-store.ts'
+import { Periodic } from './periodic.ts'
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
@@ -37,6 +38,14 @@ export interface RoleEventDetail {
 
 export interface RoleEvents {
   event: CustomEvent<RoleEventDetail>
+}
+
+/** How often expired peer records are swept out of the peer store. */
+const PEER_SWEEP_INTERVAL = 60_000
+
+async function sweepPeerStore (libp2p: P2pcdnLibp2p): Promise<void> {
+  // listing deletes the expired records as a side effect
+  await libp2p.peerStore.all()
 }
 
 export function parseMultiaddrs (addrs: Array<string | Multiaddr>, what: string): Multiaddr[] {
@@ -97,11 +106,15 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
   readonly libp2p: P2pcdnLibp2p
   protected readonly log: Logger
   private stopping?: Promise<void>
+  private readonly peerSweep: Periodic
 
   constructor (libp2p: P2pcdnLibp2p, component: string) {
     super()
     this.libp2p = libp2p
     this.log = logger(`p2pcdn:${component}`)
+    // libp2p drops expired peer records only when it lists them: list them now and then
+    this.peerSweep = new Periodic(async () => { await sweepPeerStore(libp2p) }, PEER_SWEEP_INTERVAL)
+    this.peerSweep.start()
   }
 
   get peerId (): PeerId {
@@ -125,6 +138,7 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
   /** Stops the role's work, then libp2p. Safe to call more than once. */
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
+      this.peerSweep.stop()
       await this.stopRole()
       await this.libp2p.stop()
       await this.afterStop()
