@@ -1,5 +1,8 @@
 import { withClient } from './session.ts'
-import { describeFile, describeUrl, fileChunks } from '../content/chunker.ts'
+import { readdir, stat } from 'node:fs/promises'
+import { basename, join, relative, sep } from 'node:path'
+import { describeBytes, describeFile, describeUrl, fileChunks, rechunk } from '../content/chunker.ts'
+import { RESOURCE_SET_MEDIA_TYPE, encodeResourceSet } from '../content/resource-set.ts'
 import { isHttpSource } from '../content/manifest.ts'
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../content/limits.ts'
 import { DEFAULT_REPLICAS, MAX_REPLICAS, publishTo } from '../protocols/publish/index.ts'
@@ -8,7 +11,9 @@ import { select } from '../protocols/selection/index.ts'
 import { InvalidOptionError, NoServiceError, TimeoutError } from '../errors.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
 import type { ClientOptions } from './session.ts'
-import type { AbortOptions } from '@libp2p/interface'
+import type { Resource } from '../content/manifest.ts'
+import type { Selection } from '../protocols/selection/index.ts'
+import type { AbortOptions, Libp2p } from '@libp2p/interface'
 
 export interface PublishProgress {
   phase: 'hashing' | 'uploading' | 'waiting'
@@ -18,7 +23,11 @@ export interface PublishProgress {
 }
 
 export interface PublishInput extends ClientOptions, AbortOptions {
-  /** A local file path, or an http(s) URL that super-peers will read with Range requests. */
+  /**
+   * A local file, a directory (published as a resource set: every file, and
+   * a set naming them by relative path), or an http(s) URL that super-peers
+   * read with Range requests.
+   */
   source: string
   replicas?: number
   name?: string
@@ -38,6 +47,8 @@ export interface PublishResult {
   chunks: number
   replicas: number
   source: string
+  /** For a directory: each file's resource id by relative path; `id` is the set's. */
+  files?: Record<string, string>
   /** With `wait`: the super-peers holding it (peer ids). */
   holders?: string[]
   ms: number
@@ -64,28 +75,53 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
     signal: input.signal,
     onChunk: (_: number, bytes: number) => { input.onProgress?.({ phase: 'hashing', bytes }) }
   }
-  let resource
-  try {
-    resource = isUrl ? await describeUrl(input.source, describeOptions) : await describeFile(input.source, describeOptions)
-  } catch (err: any) {
-    if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') {
-      throw new InvalidOptionError(`Cannot read ${input.source}: ${err.code === 'ENOENT' ? 'no such file' : err.code}`)
+  let isDirectory = false
+  if (!isUrl) {
+    try {
+      isDirectory = (await stat(input.source)).isDirectory()
+    } catch (err: any) {
+      throw new InvalidOptionError(`Cannot read ${input.source}: ${err.code === 'ENOENT' ? 'no such file' : err.code ?? err.message}`)
     }
-    throw err
   }
-  const size = Number(resource.manifest.size)
   return withClient(input, async (node, selectors) => {
     const selection = await select(node, selectors, { signal: input.signal })
     const preloader = selection.preloaders[0]
     if (preloader == null) {
       throw new NoServiceError('The selector knows no preloader: start one with `p2pcdn start --role preloader`')
     }
-    await publishTo(node, peerInfoToDialTarget(preloader), resource, {
-      replicas,
-      chunks: isUrl ? undefined : fileChunks(input.source, chunkSize, input),
-      signal: input.signal,
-      onUploaded: (_, bytes) => { input.onProgress?.({ phase: 'uploading', bytes, total: size }) }
-    })
+    const upload = async (resource: Resource, chunks?: AsyncIterable<Uint8Array>): Promise<void> => {
+      await publishTo(node, peerInfoToDialTarget(preloader), resource, {
+        replicas,
+        chunks,
+        signal: input.signal,
+        onUploaded: (_, bytes) => { input.onProgress?.({ phase: 'uploading', bytes, total: Number(resource.manifest.size) }) }
+      })
+    }
+    let resource: Resource
+    let files: Record<string, string> | undefined
+    const published: Resource[] = []
+    if (isDirectory) {
+      // every file is a resource of its own; the set names them by relative path
+      files = {}
+      for (const path of await listFiles(input.source)) {
+        const file = join(input.source, path)
+        const member = await describeFile(file, { ...describeOptions, name: path })
+        await upload(member, fileChunks(file, chunkSize, input))
+        files[path] = member.id.toString()
+        published.push(member)
+      }
+      const bytes = encodeResourceSet(files)
+      resource = await describeBytes(bytes, { chunkSize, name: input.name ?? basename(input.source), mediaType: RESOURCE_SET_MEDIA_TYPE })
+      await upload(resource, rechunk([bytes], chunkSize))
+    } else if (isUrl) {
+      resource = await describeUrl(input.source, describeOptions)
+      await upload(resource)
+    } else {
+      resource = await describeFile(input.source, describeOptions)
+      await upload(resource, fileChunks(input.source, chunkSize, input))
+    }
+    published.push(resource)
+    const size = Number(resource.manifest.size)
     const result: PublishResult = {
       id: resource.id.toString(),
       name: resource.manifest.name,
@@ -93,32 +129,46 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
       chunks: resource.manifest.chunkHashes.length,
       replicas,
       source: resource.manifest.source,
+      files,
       ms: 0
     }
     if (input.wait === true) {
-      const timeout = input.waitTimeout ?? 300_000
-      const deadline = Date.now() + timeout
-      let holders: string[] = []
-      while (true) {
-        for (const tracker of selection.trackers) {
-          try {
-            holders = (await lookup(node, peerInfoToDialTarget(tracker), resource.id, { signal: input.signal })).map(h => h.peerId.toString())
-            break
-          } catch {}
-        }
-        input.onProgress?.({ phase: 'waiting', bytes: size, holders: holders.length })
-        if (holders.length >= replicas) {
-          break
-        }
-        if (Date.now() >= deadline) {
-          throw new TimeoutError(`Published ${result.id}, but only ${holders.length} of ${replicas} super-peers hold it after ${Math.round(timeout / 1000)} s`)
-        }
-        await new Promise(resolve => setTimeout(resolve, WAIT_POLL_INTERVAL))
-        input.signal?.throwIfAborted()
+      const deadline = Date.now() + (input.waitTimeout ?? 300_000)
+      for (const each of published) {
+        result.holders = await waitForHolders(node, selection, each, replicas, deadline, input)
       }
-      result.holders = holders
     }
     result.ms = Date.now() - started
     return result
   })
+}
+
+async function waitForHolders (node: Libp2p, selection: Selection, resource: Resource, replicas: number, deadline: number, input: PublishInput): Promise<string[]> {
+  let holders: string[] = []
+  while (true) {
+    for (const tracker of selection.trackers) {
+      try {
+        holders = (await lookup(node, peerInfoToDialTarget(tracker), resource.id, { signal: input.signal })).map(h => h.peerId.toString())
+        break
+      } catch {}
+    }
+    input.onProgress?.({ phase: 'waiting', bytes: Number(resource.manifest.size), holders: holders.length })
+    if (holders.length >= replicas) {
+      return holders
+    }
+    if (Date.now() >= deadline) {
+      throw new TimeoutError(`Published ${resource.id.toString()} (${resource.manifest.name}), but only ${holders.length} of ${replicas} super-peers hold it after ${Math.round((input.waitTimeout ?? 300_000) / 1000)} s`)
+    }
+    await new Promise(resolve => setTimeout(resolve, WAIT_POLL_INTERVAL))
+    input.signal?.throwIfAborted()
+  }
+}
+
+/** Relative paths (forward slashes) of every regular file under `dir`, sorted. */
+async function listFiles (dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries
+    .filter(entry => entry.isFile())
+    .map(entry => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort()
 }

@@ -11,7 +11,7 @@ import type { Resource } from './manifest.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** Re-cuts any byte stream into chunks of exactly `chunkSize` (the last may be shorter). */
-export async function * rechunk (source: AsyncIterable<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
+export async function * rechunk (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
   let pending: Uint8Array[] = []
   let pendingLength = 0
   for await (const piece of source) {
@@ -62,6 +62,11 @@ async function describe (chunks: AsyncIterable<Uint8Array>, source: string, name
     chunkHashes,
     source
   })
+}
+
+/** Hashes bytes in memory (a resource set) into a manifest the preloader will hold. */
+export async function describeBytes (bytes: Uint8Array, options: DescribeOptions & { name: string }): Promise<Resource> {
+  return describe(rechunk([bytes], options.chunkSize ?? DEFAULT_CHUNK_SIZE), PRELOADER_SOURCE, options.name, options)
 }
 
 /** Hashes a local file into a manifest whose bytes the preloader will hold. */

@@ -16,6 +16,7 @@ interface StartFlags {
   heartbeat?: string
   ttl?: string
   refresh?: string
+  http?: string
 }
 
 function toStartOptions (flags: StartFlags): StartOptions {
@@ -25,6 +26,9 @@ function toStartOptions (flags: StartFlags): StartOptions {
   }
   if (flags.role === 'selector') {
     return { role: 'selector', ...common }
+  }
+  if (flags.http != null && flags.role !== 'viewer') {
+    throw new InvalidOptionError('--http applies to --role viewer')
   }
   if (flags.capacity != null && flags.role !== 'super' && flags.role !== 'preloader') {
     throw new InvalidOptionError('--capacity applies to --role super (and preloader)')
@@ -44,7 +48,7 @@ function toStartOptions (flags: StartFlags): StartOptions {
     case 'super':
       return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity') }
     default:
-      return { role: 'viewer', ...common, selectors }
+      return { role: 'viewer', ...common, selectors, http: flags.http }
   }
 }
 
@@ -59,9 +63,11 @@ export function startCommand (): Command {
     .option('--heartbeat <ms>', 'tracker: heartbeat interval asked of super-peers (default 5000)')
     .option('--ttl <ms>', 'tracker: expire super-peers silent this long (default 15000)')
     .option('--refresh <ms>', 'preloader: how often super-peers re-ask for their list (default 5000)')
+    .option('--http <host:port>', 'viewer: serve players over HTTP, e.g. 127.0.0.1:8080')
     .option('--json', 'print events as JSON lines')
     .addHelpText('after', `
 Examples:
+  p2pcdn start --role viewer --http 127.0.0.1:8080 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
   p2pcdn start --role selector --listen /ip4/0.0.0.0/tcp/4001 --data-dir ./selector
   p2pcdn start --role tracker --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
   p2pcdn start --role super --capacity 50GiB --data-dir ./sp1 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...`)
@@ -74,8 +80,10 @@ Examples:
         out.event({ ...detail, role: node.role }, `[${node.role}] ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`)
       })
       const multiaddrs = node.multiaddrs.map(String)
-      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs, ...node.describe() },
-        `p2pcdn ${node.role} ready\n  peer id: ${node.peerId.toString()}\n${multiaddrs.map(a => `  listening on ${a}`).join('\n')}`)
+      const facts = node.describe()
+      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs, ...facts },
+        [`p2pcdn ${node.role} ready`, `  peer id: ${node.peerId.toString()}`, ...multiaddrs.map(a => `  listening on ${a}`),
+          ...Object.entries(facts).map(([k, v]) => `  ${k}: ${String(v)}`)].join('\n'))
       await new Promise<void>(resolve => {
         const stop = (signal: string): void => {
           process.off('SIGINT', stop)

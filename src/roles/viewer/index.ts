@@ -1,16 +1,19 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { OrderedWriter } from '../../fetch/ordered-writer.ts'
 import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
+import { InvalidOptionError } from '../../errors.ts'
+import { Gateway } from './gateway.ts'
 import { select } from '../../protocols/selection/index.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
-import { chunkCount } from '../../content/manifest.ts'
 import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
 import type { ByteSink } from '../../fetch/ordered-writer.ts'
 import type { FetchProgress, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
-import type { Manifest } from '../../content/manifest.ts'
+import type { Manifest, Resource } from '../../content/manifest.ts'
+import type { HolderSearch } from '../../fetch/resolve.ts'
+import type { HolderInfo } from '../../protocols/lookup/index.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
@@ -18,9 +21,19 @@ import type { CID } from 'multiformats/cid'
 export interface ViewerOptions extends SelectorClientOptions {
   /** Super-peers fetched from in parallel. Default 3. */
   maxSources?: number
+  /** host:port for the HTTP gateway that feeds players, e.g. 127.0.0.1:8080. Off by default. */
+  http?: string
+}
+
+/** Inclusive byte offsets, as in an HTTP Range header. */
+export interface ByteRange {
+  start: number
+  end: number
 }
 
 export interface GetOptions extends AbortOptions {
+  /** Only these bytes of the resource; the whole of it when absent. */
+  range?: ByteRange
   /** Receives the resource's bytes in order. */
   write: ByteSink
   /** Called once the manifest is known, before any byte is written. */
@@ -57,10 +70,23 @@ export class Viewer extends RoleNode {
   private readonly selectors: Multiaddr[]
   private readonly maxSources: number
   private selection?: Selection
+  /** The HTTP gateway, when started with `http`. */
+  gateway?: Gateway
+  private readonly manifests = new Map<string, Resource>()
+  private readonly holders = new Map<string, HolderSearch & { expires: number }>()
 
   static async start (options: ViewerOptions): Promise<Viewer> {
     const selectors = requireSelectors(options)
-    return new Viewer(await startLibp2p(options, true), selectors, options)
+    const viewer = new Viewer(await startLibp2p(options, true), selectors, options)
+    if (options.http != null) {
+      try {
+        viewer.gateway = await Gateway.start(viewer, options.http, viewer.log)
+      } catch (err) {
+        await viewer.stop()
+        throw err
+      }
+    }
+    return viewer
   }
 
   private constructor (libp2p: P2pcdnLibp2p, selectors: Multiaddr[], options: ViewerOptions) {
@@ -69,58 +95,134 @@ export class Viewer extends RoleNode {
     this.maxSources = options.maxSources ?? 3
   }
 
-  protected async stopRole (): Promise<void> {}
+  protected async stopRole (): Promise<void> {
+    await this.gateway?.close()
+  }
 
-  async get (resourceId: string | CID, options: GetOptions): Promise<GetResult> {
+  override describe (): Record<string, unknown> {
+    return this.gateway == null ? {} : { http: this.gateway.url }
+  }
+
+  /**
+   * Everything needed to fetch a resource: its verified manifest (kept, since
+   * it never changes) and its holders (kept briefly, so a player's seeks do
+   * not each cost a lookup).
+   */
+  async resolve (resourceId: string | CID, options: AbortOptions = {}): Promise<Resolved> {
     const id = typeof resourceId === 'string' ? parseResourceId(resourceId) : resourceId
+    const key = id.toString()
+    this.selection ??= await select(this.libp2p, this.selectors, options)
+    const selection = this.selection
+    let search = this.holders.get(key)
+    if (search == null || search.expires < Date.now()) {
+      const found = await findHolders(this.libp2p, selection, id, options)
+      if (found.trackerErrors.length > 0 && found.via !== 'tracker') {
+        // the trackers we were given failed: ask the selector afresh next time
+        this.selection = undefined
+      }
+      search = { ...found, expires: Date.now() + HOLDER_CACHE_TTL }
+      this.holders.set(key, search)
+      trimCache(this.holders)
+    }
+    let resource = this.manifests.get(key)
+    if (resource == null) {
+      resource = await findManifest(this.libp2p, id, [...search.holders, ...selection.preloaders], options)
+      this.manifests.set(key, resource)
+      trimCache(this.manifests)
+    }
+    return { resource, holders: search.holders, via: search.via, selection }
+  }
+
+  /** Fetches a resource, or the byte range `range` of it, and writes it in order. */
+  async get (resourceId: string | CID, options: GetOptions): Promise<GetResult> {
     const started = Date.now()
     const signal = options.signal
-    this.selection ??= await select(this.libp2p, this.selectors, { signal })
-    const selection = this.selection
-    const search = await findHolders(this.libp2p, selection, id, { signal })
-    if (search.trackerErrors.length > 0 && search.via !== 'tracker') {
-      // the trackers we were given failed: ask the selector afresh next time
-      this.selection = undefined
-    }
-    const resource = await findManifest(this.libp2p, id, [...search.holders, ...selection.preloaders], { signal })
+    const { resource, holders, via, selection } = await this.resolve(resourceId, { signal })
+    const id = resource.id
     options.onManifest?.(resource.manifest)
-    const plan = new SourcePlan(this.libp2p, search.holders, resource, selection, this.maxSources, { signal })
-    const sources = await plan.next()
+    const size = Number(resource.manifest.size)
+    const range = options.range ?? { start: 0, end: size - 1 }
+    if (range.start < 0 || range.end >= size || range.start > range.end + 1) {
+      throw new InvalidOptionError(`Range ${range.start}-${range.end} is outside the ${size} bytes of ${id.toString()}`)
+    }
+    const chunkSize = resource.manifest.chunkSize
+    const first = Math.floor(range.start / chunkSize)
+    const last = range.end < range.start ? first - 1 : Math.floor(range.end / chunkSize)
+    const indexes = Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i)
+    const plan = new SourcePlan(this.libp2p, holders, resource, selection, this.maxSources, { signal })
+    const sources = indexes.length === 0 ? [] : await plan.next()
     if (plan.originReason != null) {
       this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
     }
-    const indexes = Array.from({ length: chunkCount(resource.manifest) }, (_, i) => i)
-    const writer = new OrderedWriter(indexes, options.write)
-    const result = await fetchChunks({
-      manifest: resource.manifest,
-      indexes,
-      sources,
-      fallback: async () => {
-        const more = await plan.next()
-        if (plan.originReason != null && more.some(s => s.kind === 'origin')) {
-          this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
-        }
-        return more
-      },
-      onChunk: async (index, data) => { await writer.accept(index, data) },
-      onProgress: options.onProgress,
-      maxAhead: READ_AHEAD_CHUNKS,
-      startedAt: started,
-      signal
-    })
-    const bytes = Number(resource.manifest.size)
+    const writer = new OrderedWriter(indexes, rangeSink(first * chunkSize, range, options.write))
+    const result = indexes.length === 0
+      ? { sources: [] }
+      : await fetchChunks({
+        manifest: resource.manifest,
+        indexes,
+        sources,
+        fallback: async () => {
+          const more = await plan.next()
+          if (plan.originReason != null && more.some(s => s.kind === 'origin')) {
+            this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
+          }
+          return more
+        },
+        onChunk: async (index, data) => { await writer.accept(index, data) },
+        onProgress: options.onProgress,
+        maxAhead: READ_AHEAD_CHUNKS,
+        startedAt: started,
+        signal
+      })
     const summary: GetResult = {
       id: id.toString(),
       name: resource.manifest.name,
       mediaType: resource.manifest.mediaType,
-      bytes,
+      bytes: range.end - range.start + 1,
       startedAt: started,
       ms: Date.now() - started,
       sources: result.sources,
-      via: search.via,
+      via,
       originFallback: result.sources.some(s => s.kind === 'origin' && s.bytes > 0) ? plan.originReason : undefined
     }
     this.emit('fetched', { ...summary })
     return summary
+  }
+}
+
+export interface Resolved {
+  resource: Resource
+  holders: HolderInfo[]
+  via: HolderSearch['via']
+  selection: Selection
+}
+
+/** Holders are re-asked after 5 s: long enough for a burst of seeks, short against churn. */
+const HOLDER_CACHE_TTL = 5_000
+
+/** Manifests and holder lists kept per viewer. */
+const MAX_CACHED = 256
+
+function trimCache (cache: Map<string, unknown>): void {
+  while (cache.size > MAX_CACHED) {
+    const oldest = cache.keys().next().value
+    if (oldest == null) {
+      return
+    }
+    cache.delete(oldest)
+  }
+}
+
+/** Passes on only the bytes of `range`, given in-order bytes that begin at `offset`. */
+function rangeSink (offset: number, range: ByteRange, write: ByteSink): ByteSink {
+  let position = offset
+  return async (data) => {
+    const begin = position
+    position += data.byteLength
+    const from = Math.max(range.start, begin) - begin
+    const to = Math.min(range.end + 1, position) - begin
+    if (to > from) {
+      await write(from === 0 && to === data.byteLength ? data : data.subarray(from, to))
+    }
   }
 }
