@@ -25,7 +25,7 @@ export async function sha256File (path: string): Promise<string> {
 }
 
 /** Polls `check` until it returns a value, failing after `timeout` ms. */
-export async function eventually<T> (check: () => Promise<T | undefined> | T | undefined, timeout: number, what: string): Promise<T> {
+export async function eventually<T> (check: () => Promise<T | undefined> | T | undefined, timeout: number, what: string, interval = 100): Promise<T> {
   const deadline = Date.now() + timeout
   while (true) {
     const value = await check()
@@ -35,6 +35,6 @@ export async function eventually<T> (check: () => Promise<T | undefined> | T | u
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
     }
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await new Promise(resolve => setTimeout(resolve, interval))
   }
 }

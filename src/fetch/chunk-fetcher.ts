@@ -36,12 +36,23 @@ export interface FetchChunksOptions {
   fallback?(): Promise<ChunkSource[]>
   /** Receives each verified chunk; the fetch waits for it, which is the backpressure. */
   onChunk(index: number, data: Uint8Array | Uint8ArrayList): Promise<void> | void
+  /**
+   * Deliver chunks to `onChunk` strictly in the order of `indexes`, one at a
+   * time. Chunks that arrive early wait, at most `maxAhead` of them.
+   */
+  ordered?: boolean
   onProgress?(progress: FetchProgress): void
   /**
-   * How far past the lowest chunk not yet delivered a request may reach, in
-   * chunks. Bounds what an in-order consumer has to hold.
+   * How far past the lowest chunk not yet delivered (in `ordered` mode: not
+   * yet consumed) a request may reach, in chunks. Bounds what waits in memory.
    */
   maxAhead?: number
+  /**
+   * Playback-first: when the lowest chunk not yet delivered (the one the
+   * player waits for) has been with one holder this long, another holder is
+   * asked for it too and the first answer wins. Off when absent.
+   */
+  hedgeAfter?: number
   /** The clock `droppedAtMs` counts from (ms since the epoch). Default: now. */
   startedAt?: number
   signal?: AbortSignal
@@ -73,6 +84,12 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
   // set when the fetch as a whole must end: the caller aborted, or the consumer failed
   let halted: Error | undefined
   let wake: PromiseWithResolvers<void> = Promise.withResolvers()
+  // every chunk delivered, or the fetch halted: lanes stop waiting on slow answers
+  const finished: PromiseWithResolvers<void> = Promise.withResolvers()
+  const whenFinished = finished.promise.then(() => undefined)
+  const inflight = new Map<number, { since: number, sources: Set<ChunkSource> }>()
+  const hedged = new Set<number>()
+  const hedgeTimer = options.hedgeAfter == null ? undefined : setInterval(() => { notify() }, Math.max(50, options.hedgeAfter / 2))
 
   const notify = (): void => {
     wake.resolve()
@@ -81,6 +98,7 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
 
   const halt = (err: Error): void => {
     halted ??= err
+    finished.resolve()
     for (const source of active) {
       source.abort(err)
     }
@@ -90,7 +108,25 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
   const onAbort = (): void => { halt(signal?.reason ?? new Error('Aborted')) }
   signal?.addEventListener('abort', onAbort, { once: true })
 
-  const takeNext = (): number | undefined => {
+  /** The chunk the consumer waits for, if it is overdue with another source. */
+  const overdue = (source: ChunkSource): number | undefined => {
+    if (options.hedgeAfter == null || floor >= total) {
+      return undefined
+    }
+    const index = options.indexes[floor]
+    const entry = inflight.get(index)
+    if (entry == null || entry.sources.has(source) || hedged.has(index) || Date.now() - entry.since < options.hedgeAfter) {
+      return undefined
+    }
+    hedged.add(index)
+    return index
+  }
+
+  const takeNext = (source: ChunkSource): number | undefined => {
+    const late = overdue(source)
+    if (late != null) {
+      return late
+    }
     if (queue.length === 0) {
       return undefined
     }
@@ -109,11 +145,47 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
     queue.splice(at, 0, index)
   }
 
+  const consumed = (index: number, bytes: number, label: string): void => {
+    done++
+    if (done === total) {
+      finished.resolve()
+    }
+    options.onProgress?.({ index, bytes, source: label, done, total })
+    notify()
+  }
+
+  // ordered mode: verified chunks wait here until every earlier one is consumed
+  const early = new Map<number, { index: number, data: Uint8Array | Uint8ArrayList, source: string }>()
+  let delivering = false
+  const deliverInOrder = (): void => {
+    if (delivering) {
+      // the running loop reaches this chunk when its turn comes
+      return
+    }
+    delivering = true
+    void (async () => {
+      try {
+        for (let next = early.get(floor); next != null && halted == null; next = early.get(floor)) {
+          early.delete(floor)
+          await options.onChunk(next.index, next.data)
+          floor++
+          consumed(next.index, next.data.byteLength, next.source)
+        }
+      } catch (err: any) {
+        // the consumer's fault (disk full, player gone): no source can fix that
+        halt(err)
+      } finally {
+        delivering = false
+      }
+    })()
+  }
+
   const runSource = async (source: ChunkSource): Promise<void> => {
     const tally: SourceTally = { label: source.label, kind: source.kind, bytes: 0, chunks: 0 }
     tallies.push(tally)
     active.add(source)
     let failed = false
+    let pending = 0
     const drop = (err: Error): void => {
       if (!failed) {
         failed = true
@@ -124,22 +196,55 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
     }
     const lane = async (): Promise<void> => {
       while (!failed && halted == null && done < total) {
-        const index = takeNext()
+        const index = takeNext(source)
         if (index == null) {
           // nothing to take now; a failing source may hand chunks back, so wait
           await wake.promise
           continue
         }
-        let data: Uint8Array | Uint8ArrayList
+        const slot = position.get(index) ?? 0
+        const entry = inflight.get(index) ?? { since: Date.now(), sources: new Set<ChunkSource>() }
+        entry.sources.add(source)
+        inflight.set(index, entry)
+        pending++
+        const request = source.request(index)
+        // counted until the source answers, even if nobody waits for it any more
+        request.then(() => { pending-- }, () => { pending-- })
+        let data: Uint8Array | Uint8ArrayList | undefined
         try {
-          data = await source.request(index)
-          verifyChunk(manifest, index, data)
+          data = await Promise.race([request, whenFinished])
+          if (data != null) {
+            verifyChunk(manifest, index, data)
+          }
         } catch (err: any) {
-          // the source's fault: its chunk goes to the others
-          requeue(index)
+          // the source's fault: its chunk goes to the others, unless another already has it
+          entry.sources.delete(source)
+          if (delivered[slot] === 0 && entry.sources.size === 0) {
+            inflight.delete(index)
+            requeue(index)
+          }
           drop(err)
           notify()
           continue
+        }
+        entry.sources.delete(source)
+        if (entry.sources.size === 0) {
+          inflight.delete(index)
+        }
+        if (data == null || delivered[slot] === 1) {
+          // the fetch ended meanwhile, or a hedged twin won the race
+          continue
+        }
+        delivered[slot] = 1
+        tally.bytes += data.byteLength
+        tally.chunks++
+        if (options.ordered === true) {
+          early.set(slot, { index, data, source: source.label })
+          deliverInOrder()
+          continue
+        }
+        while (floor < delivered.length && delivered[floor] === 1) {
+          floor++
         }
         try {
           await options.onChunk(index, data)
@@ -148,21 +253,18 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
           halt(err)
           return
         }
-        tally.bytes += data.byteLength
-        tally.chunks++
-        done++
-        delivered[position.get(index) ?? 0] = 1
-        while (floor < delivered.length && delivered[floor] === 1) {
-          floor++
-        }
-        options.onProgress?.({ index, bytes: data.byteLength, source: source.label, done, total })
-        notify()
+        consumed(index, data.byteLength, source.label)
       }
     }
     try {
       await Promise.all(Array.from({ length: source.window }, lane))
       if (!failed && halted == null) {
-        await source.close()
+        if (pending > 0) {
+          // answers nobody needs any more (a hedged twin won): do not wait for them
+          source.abort(new Error('Chunks no longer needed'))
+        } else {
+          await source.close()
+        }
       }
     } finally {
       active.delete(source)
@@ -187,6 +289,7 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
     }
   } finally {
     signal?.removeEventListener('abort', onAbort)
+    clearInterval(hedgeTimer)
   }
   const reasons = tallies.filter(t => t.error != null).map(t => `${t.label}: ${t.error}`)
   throw new DownloadFailedError(`${total - done} of ${total} chunks could not be fetched${reasons.length > 0 ? ` (${reasons.join('; ')})` : ' (no source)'}`)

@@ -1,5 +1,8 @@
 import type { Writable } from 'node:stream'
 
+/** Where fetched bytes go, in order; the fetch waits for each call. */
+export type ByteSink = (data: Uint8Array) => Promise<void> | void
+
 /**
  * Writes with backpressure: waits for 'drain' when the stream's buffer is
  * full, and fails (never hangs) once the stream errors or is closed.

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert'
+import { createHash } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Preloader, Selector, Tracker, publish } from 'p2pcdn'
@@ -55,40 +56,42 @@ async function holdersOf (client: P2pcdnLibp2p, trackerAddrs: string[], id: stri
 }
 
 describe('resilience: crashes, churn and restarts', function () {
-  async function loseHolderMidTransfer (signal: 'SIGKILL' | 'SIGSTOP'): Promise<number> {
+  async function loseHolderMidTransfer (signal: 'SIGKILL' | 'SIGSTOP'): Promise<{ stall: number, finishedAfterLoss: number, summary: any, lost: string }> {
     const net = await infra(dir.path)
     try {
       const supers = await Promise.all([0, 1].map(async i => superPeer(net.selectors, join(dir.path, `sp${i}`))))
       children.push(...supers)
       const file = join(dir.path, 'big.bin')
-      const expected = await randomFile(file, 100 * MiB)
+      const expected = await randomFile(file, 200 * MiB)
       const { id } = await publish({ source: file, selectors: net.selectors, replicas: 2, wait: true, waitTimeout: 120_000 })
 
-      const out = join(dir.path, 'copy.bin')
-      const viewer = spawn(process.execPath, [BIN, 'get', id, '--selector', net.selectors[0], '-o', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
+      // the bytes come through a pipe, so the test sees exactly how far the viewer is
+      const viewer = spawn(process.execPath, [BIN, 'get', id, '--selector', net.selectors[0], '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const hash = createHash('sha256')
+      let received = 0
       let stderr = ''
-      viewer.stdout.on('data', (d) => { stdout += String(d) })
+      viewer.stdout.on('data', (d: Buffer) => { hash.update(d); received += d.length })
       viewer.stderr.on('data', (d) => { stderr += String(d) })
       const exited = new Promise<number | null>(resolve => viewer.on('exit', resolve))
-      await eventually(async () => ((await stat(out).catch(() => undefined))?.size ?? 0) >= 20 * MiB ? true : undefined, 60_000, 'the viewer to be 20 MiB in')
+      await eventually(() => received >= 20 * MiB ? true : undefined, 60_000, 'the viewer to be 20 MiB in', 5)
       const killedAt = Date.now()
       supers[0].child.kill(signal)
       assert.equal(await exited, 0, stderr)
-      const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}')
-      assert.equal(await sha256File(out), expected)
+      const finishedAfterLoss = Date.now() - killedAt
+      const summary = JSON.parse(stderr.trim().split('\n').pop() ?? '{}')
+      assert.equal(hash.digest('hex'), expected)
       const killed = summary.sources.find((s: any) => s.label === supers[0].peerId)
       const survivor = summary.sources.find((s: any) => s.label === supers[1].peerId)
-      assert.ok(killed?.error != null, 'the killed holder was dropped')
       assert.ok(survivor.bytes > 0 && survivor.error == null, 'the other holder carried on')
       assert.equal(summary.fromOrigin, 0, 'no byte came from the origin')
-      assert.ok(killed.bytes + survivor.bytes === 100 * MiB, 'nothing was fetched twice')
-      const stall = summary.startedAt + killed.droppedAtMs - killedAt
-      console.log(`      ${signal}: the holder was dropped ${stall} ms later (${killed.error}); total ${summary.ms} ms; ${(killed.bytes / MiB).toFixed(1)} MiB from it`)
+      assert.equal(killed.bytes + survivor.bytes, 200 * MiB, 'every byte delivered once')
+      assert.ok(killed.bytes < 150 * MiB, 'the holder was lost well before the end')
+      const stall = killed.droppedAtMs == null ? -1 : summary.startedAt + killed.droppedAtMs - killedAt
+      console.log(`      ${signal}: download finished ${finishedAfterLoss} ms after it; ${stall >= 0 ? `holder dropped after ${stall} ms (${killed.error})` : 'holder never dropped: its late chunks went to the other'}; total ${summary.ms} ms; ${(killed.bytes / MiB).toFixed(1)} MiB from it`)
       if (signal === 'SIGSTOP') {
         supers[0].child.kill('SIGCONT')
       }
-      return stall
+      return { stall, finishedAfterLoss, summary, lost: killed.label }
     } finally {
       await net.stop()
     }
@@ -104,15 +107,17 @@ describe('resilience: crashes, churn and restarts', function () {
     await dir.remove()
   })
 
-  it('finishes a 100 MiB download from the other holder when one is killed mid-transfer', async () => {
-    const stall = await loseHolderMidTransfer('SIGKILL')
+  it('finishes a 200 MiB download from the other holder when one is killed mid-transfer', async () => {
+    const { stall, finishedAfterLoss } = await loseHolderMidTransfer('SIGKILL')
     assert.ok(stall < 2000, `the dead holder was detected in ${stall} ms`)
+    assert.ok(finishedAfterLoss < 8000, `finished ${finishedAfterLoss} ms after the kill`)
   })
 
   it('moves on from a frozen holder within the chunk deadline, not a TCP timeout', async () => {
-    const stall = await loseHolderMidTransfer('SIGSTOP')
-    // the chunk deadline is 10 s; TCP would wait minutes
-    assert.ok(stall >= 9000 && stall < 13_000, `the frozen holder was dropped after ${stall} ms`)
+    const { finishedAfterLoss } = await loseHolderMidTransfer('SIGSTOP')
+    // the late chunk goes to the other holder after 2 s, well inside the 10 s
+    // deadline that drops a holder; TCP alone would wait minutes
+    assert.ok(finishedAfterLoss < 8000, `finished ${finishedAfterLoss} ms after the holder froze`)
   })
 
   it('survives kill -9 at random points of pre-caching 20 times, resuming only what is missing', async () => {

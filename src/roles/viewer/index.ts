@@ -1,12 +1,11 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
-import { OrderedWriter } from '../../fetch/ordered-writer.ts'
 import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
 import { InvalidOptionError } from '../../errors.ts'
 import { Gateway } from './gateway.ts'
 import { select } from '../../protocols/selection/index.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
 import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
-import type { ByteSink } from '../../fetch/ordered-writer.ts'
+import type { ByteSink } from '../../fetch/writable-sink.ts'
 import type { FetchProgress, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
@@ -154,7 +153,7 @@ export class Viewer extends RoleNode {
     if (plan.originReason != null) {
       this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
     }
-    const writer = new OrderedWriter(indexes, rangeSink(first * chunkSize, range, options.write))
+    const write = rangeSink(first * chunkSize, range, options.write)
     const result = indexes.length === 0
       ? { sources: [] }
       : await fetchChunks({
@@ -168,9 +167,19 @@ export class Viewer extends RoleNode {
           }
           return more
         },
-        onChunk: async (index, data) => { await writer.accept(index, data) },
+        ordered: true,
+        onChunk: async (_index, data) => {
+          if (data instanceof Uint8Array) {
+            await write(data)
+            return
+          }
+          for (const part of data) {
+            await write(part)
+          }
+        },
         onProgress: options.onProgress,
         maxAhead: READ_AHEAD_CHUNKS,
+        hedgeAfter: HEDGE_AFTER,
         startedAt: started,
         signal
       })
@@ -196,6 +205,13 @@ export interface Resolved {
   via: HolderSearch['via']
   selection: Selection
 }
+
+/**
+ * A 256 KiB chunk takes milliseconds on a LAN and a quarter second at
+ * 10 Mbit/s. When the chunk the player waits for is 2 s late, another holder
+ * is asked for it too, long before the 10 s deadline drops the slow one.
+ */
+const HEDGE_AFTER = 2_000
 
 /** Holders are re-asked after 5 s: long enough for a burst of seeks, short against churn. */
 const HOLDER_CACHE_TTL = 5_000
