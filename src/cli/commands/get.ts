@@ -27,13 +27,17 @@ Examples:
       const out = createOutput(flags.json === true)
       const bar = new ProgressBar(flags.json !== true)
       let total: number | undefined
+      const sources = new Set<string>()
       const toStdout = flags.output == null
       const result = await get({
         id,
         selectors: requireSelectorFlag(flags.selector),
         output: flags.output ?? process.stdout,
         onManifest: (manifest) => { total = Number(manifest.size) },
-        onProgress: (p) => { bar.update('get', p.done * (total ?? 0) / p.total, total, `from ${p.source.slice(-8)}`) }
+        onProgress: (p) => {
+          sources.add(p.source)
+          bar.update('get', p.done * (total ?? 0) / p.total, total, `from ${sources.size} source${sources.size === 1 ? '' : 's'}`)
+        }
       })
       bar.done()
       const summary = {
