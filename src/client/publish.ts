@@ -2,7 +2,7 @@ import { withClient } from './session.ts'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
 import { describeBytes, describeFile, describeUrl, fileChunks, rechunk } from '../content/chunker.ts'
-import { RESOURCE_SET_MEDIA_TYPE, encodeResourceSet } from '../content/resource-set.ts'
+import { RESOURCE_SET_MEDIA_TYPE, encodeResourceSet, isSafeRelativePath } from '../content/resource-set.ts'
 import { isHttpSource } from '../content/manifest.ts'
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../content/limits.ts'
 import { DEFAULT_REPLICAS, MAX_REPLICAS, publishTo } from '../protocols/publish/index.ts'
@@ -102,15 +102,22 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
     const published: Resource[] = []
     if (isDirectory) {
       // every file is a resource of its own; the set names them by relative path
-      files = {}
-      for (const path of await listFiles(input.source)) {
+      const paths = await listFiles(input.source)
+      const unsafe = paths.find(path => !isSafeRelativePath(path))
+      if (unsafe != null) {
+        throw new InvalidOptionError(`Cannot publish ${input.source}: "${unsafe}" is not a path a resource set can name`)
+      }
+      const members = new Map<string, string>()
+      for (const path of paths) {
         const file = join(input.source, path)
-        const member = await describeFile(file, { ...describeOptions, name: path })
+        // each file keeps the media type of its own extension; --media-type is the set's
+        const member = await describeFile(file, { ...describeOptions, name: path, mediaType: undefined })
         await upload(member, fileChunks(file, chunkSize, input))
-        files[path] = member.id.toString()
+        members.set(path, member.id.toString())
         published.push(member)
       }
-      const bytes = encodeResourceSet(files)
+      files = Object.fromEntries(members)
+      const bytes = encodeResourceSet(members)
       resource = await describeBytes(bytes, { chunkSize, name: input.name ?? basename(input.source), mediaType: RESOURCE_SET_MEDIA_TYPE })
       await upload(resource, rechunk([bytes], chunkSize))
     } else if (isUrl) {

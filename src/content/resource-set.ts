@@ -21,8 +21,9 @@ export function isSafeRelativePath (path: string): boolean {
   return path.length > 0 && path.length <= 1024 && !path.startsWith('/') && !path.split('/').some(part => part === '' || part === '.' || part === '..')
 }
 
-export function encodeResourceSet (files: Record<string, string>): Uint8Array {
-  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+export function encodeResourceSet (files: Map<string, string>): Uint8Array {
+  // Object.fromEntries defines own properties, so even a file named __proto__ is kept
+  const sorted = Object.fromEntries([...files].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
   return new TextEncoder().encode(JSON.stringify({ version: 1, files: sorted } satisfies ResourceSet, null, 1))
 }
 

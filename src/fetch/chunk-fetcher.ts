@@ -70,7 +70,12 @@ export interface FetchResult {
  */
 export async function fetchChunks (options: FetchChunksOptions): Promise<FetchResult> {
   const { manifest, signal } = options
-  signal?.throwIfAborted()
+  if (signal?.aborted === true) {
+    for (const source of options.sources) {
+      source.abort(signal.reason)
+    }
+    signal.throwIfAborted()
+  }
   const started = options.startedAt ?? Date.now()
   const total = options.indexes.length
   const maxAhead = options.maxAhead ?? 64
@@ -84,9 +89,20 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
   // set when the fetch as a whole must end: the caller aborted, or the consumer failed
   let halted: Error | undefined
   let wake: PromiseWithResolvers<void> = Promise.withResolvers()
-  // every chunk delivered, or the fetch halted: lanes stop waiting on slow answers
+  // every chunk consumed, or the fetch halted: lanes stop waiting on slow answers.
+  // Each wait has its own stopper: racing one long-lived promise would keep
+  // every chunk ever raced against it reachable until the fetch ends.
   const finished: PromiseWithResolvers<void> = Promise.withResolvers()
-  const whenFinished = finished.promise.then(() => undefined)
+  let isFinished = false
+  const stoppers = new Set<PromiseWithResolvers<undefined>>()
+  const finish = (): void => {
+    isFinished = true
+    finished.resolve()
+    for (const stopper of stoppers) {
+      stopper.resolve(undefined)
+    }
+    stoppers.clear()
+  }
   const inflight = new Map<number, { since: number, sources: Set<ChunkSource> }>()
   const hedged = new Set<number>()
   const hedgeTimer = options.hedgeAfter == null ? undefined : setInterval(() => { notify() }, Math.max(50, options.hedgeAfter / 2))
@@ -98,7 +114,7 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
 
   const halt = (err: Error): void => {
     halted ??= err
-    finished.resolve()
+    finish()
     for (const source of active) {
       source.abort(err)
     }
@@ -148,7 +164,7 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
   const consumed = (index: number, bytes: number, label: string): void => {
     done++
     if (done === total) {
-      finished.resolve()
+      finish()
     }
     options.onProgress?.({ index, bytes, source: label, done, total })
     notify()
@@ -211,8 +227,14 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
         // counted until the source answers, even if nobody waits for it any more
         request.then(() => { pending-- }, () => { pending-- })
         let data: Uint8Array | Uint8ArrayList | undefined
+        const stopper = Promise.withResolvers<undefined>()
+        if (isFinished) {
+          stopper.resolve(undefined)
+        } else {
+          stoppers.add(stopper)
+        }
         try {
-          data = await Promise.race([request, whenFinished])
+          data = await Promise.race([request, stopper.promise])
           if (data != null) {
             verifyChunk(manifest, index, data)
           }
@@ -226,6 +248,8 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
           drop(err)
           notify()
           continue
+        } finally {
+          stoppers.delete(stopper)
         }
         entry.sources.delete(source)
         if (entry.sources.size === 0) {
@@ -258,7 +282,10 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
     }
     try {
       await Promise.all(Array.from({ length: source.window }, lane))
-      if (!failed && halted == null) {
+      if (halted != null) {
+        // sources handed over after a halt never reached `active`: end them too
+        source.abort(halted)
+      } else if (!failed) {
         if (pending > 0) {
           // answers nobody needs any more (a hedged twin won): do not wait for them
           source.abort(new Error('Chunks no longer needed'))
@@ -279,6 +306,14 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
         throw halted
       }
       if (done === total) {
+        return { sources: tallies }
+      }
+      if (queue.length === 0 && inflight.size === 0 && delivered.every(flag => flag === 1)) {
+        // everything arrived; in ordered mode the consumer is still taking it
+        await finished.promise
+        if (halted != null) {
+          throw halted
+        }
         return { sources: tallies }
       }
       // every source so far has failed: ask for more until none are left

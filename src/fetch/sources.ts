@@ -1,5 +1,5 @@
 import { ChunkSession } from '../protocols/chunk/session.ts'
-import { RemoteError } from '../errors.ts'
+import { RemoteError, TimeoutError } from '../errors.ts'
 import { chunkLength } from '../content/manifest.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
 import type { Resource } from '../content/manifest.ts'
@@ -31,6 +31,7 @@ export class PeerSource implements ChunkSource {
   private readonly resource: Resource
   private session: ChunkSession
   private reopening?: Promise<void>
+  private aborted?: Error
 
   static async open (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, options: AbortOptions = {}): Promise<PeerSource> {
     const session = await ChunkSession.open(node, peerInfoToDialTarget(peer), resource.id, { chunkSize: resource.manifest.chunkSize, signal: options.signal })
@@ -58,7 +59,13 @@ export class PeerSource implements ChunkSource {
   /** The holder closed a stream we left idle: open a fresh one rather than give up on it. */
   private async reopen (): Promise<void> {
     try {
+      const old = this.session
       this.session = await ChunkSession.open(this.node, peerInfoToDialTarget(this.peer), this.resource.id, { chunkSize: this.resource.manifest.chunkSize })
+      // the holder closed its side of the old stream; close ours so neither end keeps it
+      old.abort(new Error('Replaced after the holder closed it while idle'))
+      if (this.aborted != null) {
+        this.session.abort(this.aborted)
+      }
     } finally {
       this.reopening = undefined
     }
@@ -69,6 +76,7 @@ export class PeerSource implements ChunkSource {
   }
 
   abort (err: Error): void {
+    this.aborted ??= err
     this.session.abort(err)
   }
 }
@@ -80,7 +88,7 @@ export class PeerSource implements ChunkSource {
 export const ORIGIN_TIMEOUT = 10_000
 
 /** Reads a response body of exactly `length` bytes, refusing one that runs longer. */
-async function readBounded (response: Response, length: number): Promise<Uint8Array> {
+async function readBounded (response: Response, length: number, heard: () => void): Promise<Uint8Array> {
   const declared = response.headers.get('content-length')
   if (declared != null && Number(declared) !== length) {
     await response.body?.cancel()
@@ -94,6 +102,7 @@ async function readBounded (response: Response, length: number): Promise<Uint8Ar
     }
     out.set(piece, offset)
     offset += piece.byteLength
+    heard()
   }
   if (offset !== length) {
     throw new RemoteError(`Origin sent ${offset} of ${length} bytes`)
@@ -119,15 +128,26 @@ export class HttpRangeSource implements ChunkSource {
   async request (index: number): Promise<Uint8Array> {
     const start = index * this.resource.manifest.chunkSize
     const end = start + chunkLength(this.resource.manifest, index) - 1
-    const response = await fetch(this.label, {
-      headers: { range: `bytes=${start}-${end}` },
-      signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeout)])
-    })
-    if (response.status !== 206 && !(response.status === 200 && start === 0 && end === Number(this.resource.manifest.size) - 1)) {
-      await response.body?.cancel()
-      throw new RemoteError(`Origin answered ${response.status} to a range request for chunk ${index}`)
+    // the deadline is for silence, not for the whole chunk: a slow origin that keeps sending is fine
+    const silence = new AbortController()
+    let timer = setTimeout(() => { silence.abort(new TimeoutError(`Origin sent nothing for ${this.timeout} ms`)) }, this.timeout)
+    const heard = (): void => {
+      clearTimeout(timer)
+      timer = setTimeout(() => { silence.abort(new TimeoutError(`Origin sent nothing for ${this.timeout} ms`)) }, this.timeout)
     }
-    return readBounded(response, end - start + 1)
+    try {
+      const response = await fetch(this.label, {
+        headers: { range: `bytes=${start}-${end}` },
+        signal: AbortSignal.any([this.controller.signal, silence.signal])
+      })
+      if (response.status !== 206 && !(response.status === 200 && start === 0 && end === Number(this.resource.manifest.size) - 1)) {
+        await response.body?.cancel()
+        throw new RemoteError(`Origin answered ${response.status} to a range request for chunk ${index}`)
+      }
+      return await readBounded(response, end - start + 1, heard)
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async close (): Promise<void> {}

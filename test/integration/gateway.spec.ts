@@ -117,6 +117,16 @@ describe('gateway: real players through the viewer HTTP gateway', function () {
     assert.equal(decode.stderr.trim(), '', 'no decode error')
     assert.equal(await countFrames(url), 250)
     assert.equal((await fetch(`${gateway}/${hlsId}/missing.ts`)).status, 404)
+    assert.equal((await fetch(`${gateway}/${hlsId}/constructor`)).status, 404, 'no inherited key is a file of the set')
+  })
+
+  it('answers bad requests with a clear status', async () => {
+    assert.equal((await fetch(`${gateway}/not-an-id`)).status, 400)
+    assert.equal((await fetch(`${gateway}/%E0%A4%A`)).status, 400)
+    const unknown = await fetch(`${gateway}/bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq`)
+    assert.equal(unknown.status, 404)
+    assert.match(await unknown.text(), /not found/)
+    assert.equal((await fetch(`${gateway}/${mp4.id}`, { method: 'POST' })).status, 405)
   })
 
   it('answers a seek to the last chunk of 200 MiB in about one chunk\'s time', async () => {

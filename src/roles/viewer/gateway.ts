@@ -10,6 +10,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '@libp2p/interface'
 
+/** Resource sets kept decoded; each is at most 4 MiB of JSON. */
+const MAX_CACHED_SETS = 32
+
 /** How long resolving an id (selector, tracker, manifest) may take before the player is told. */
 const RESOLVE_TIMEOUT = 30_000
 
@@ -119,7 +122,13 @@ export class Gateway {
 
   /** `/<id>` is that resource; `/<set-id>/<path>` is the file of that set. */
   private async target (pathname: string, signal: AbortSignal): Promise<Resource> {
-    const [first, ...rest] = pathname.split('/').filter(part => part !== '').map(decodeURIComponent)
+    let parts: string[]
+    try {
+      parts = pathname.split('/').filter(part => part !== '').map(decodeURIComponent)
+    } catch {
+      throw new HttpError(400, 'Malformed percent-encoding in the path')
+    }
+    const [first, ...rest] = parts
     if (first == null) {
       throw new HttpError(404, 'Ask for /<resource id> or /<resource set id>/<path>')
     }
@@ -130,7 +139,8 @@ export class Gateway {
       return resource
     }
     const set = await this.resourceSet(resource, timeout)
-    const member = set.files[rest.join('/')]
+    const path = rest.join('/')
+    const member = Object.hasOwn(set.files, path) ? set.files[path] : undefined
     if (member == null) {
       throw new HttpError(404, `${rest.join('/')} is not in resource set ${id.toString()}`)
     }
@@ -150,6 +160,9 @@ export class Gateway {
     await this.viewer.get(resource.id, { write: (data) => { parts.push(Uint8Array.from(data)) }, signal })
     const set = decodeResourceSet(Buffer.concat(parts))
     this.sets.set(key, set)
+    while (this.sets.size > MAX_CACHED_SETS) {
+      this.sets.delete(this.sets.keys().next().value as string)
+    }
     return set
   }
 
@@ -174,16 +187,31 @@ export class Gateway {
     }
     const wanted = range ?? { start: 0, end: size - 1 }
     const length = wanted.end - wanted.start + 1
-    res.writeHead(range == null ? 200 : 206, {
-      ...headers,
-      'content-length': Math.max(0, length),
-      ...(range == null ? {} : { 'content-range': `bytes ${wanted.start}-${wanted.end}/${size}` })
-    })
+    const head = (): void => {
+      res.writeHead(range == null ? 200 : 206, {
+        ...headers,
+        'content-length': Math.max(0, length),
+        ...(range == null ? {} : { 'content-range': `bytes ${wanted.start}-${wanted.end}/${size}` })
+      })
+    }
     if (req.method === 'HEAD' || length <= 0) {
+      head()
       res.end()
       return
     }
-    await this.viewer.get(resource.id, { range: wanted, write: writableSink(res), signal })
+    // the status line waits for the first verified byte, so a fetch that
+    // cannot start still gets an honest error status
+    const sink = writableSink(res)
+    await this.viewer.get(resource.id, {
+      range: wanted,
+      signal,
+      write: async (data) => {
+        if (!res.headersSent) {
+          head()
+        }
+        await sink(data)
+      }
+    })
     res.end()
   }
 }
