@@ -1,0 +1,49 @@
+// A bench server in its own process. Modes:
+//   chunk <storeDir>  the chunk protocol from a LevelDB chunk store (a super-peer's serving path)
+//   bare  <bytes>     a bare libp2p stream sending that many bytes (the stack's ceiling)
+//   http  <file>      node:http serving the file (what a user would pick instead)
+// Prints one JSON line with its address, then serves until killed.
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { logger } from '@libp2p/logger'
+import { createNode } from '../dist/src/node/create-node.js'
+import { ChunkServer } from '../dist/src/protocols/chunk/index.js'
+import { storeChunkProvider } from '../dist/src/roles/store-handlers.js'
+import { ChunkStore } from '../dist/src/store/chunk-store.js'
+import { drained } from '../dist/src/wire/framing.js'
+
+const [mode, arg] = process.argv.slice(2)
+// exit cleanly on SIGTERM so --cpu-prof can write its profile
+process.on('SIGTERM', () => { process.exit(0) })
+const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
+
+if (mode === 'http') {
+  const { size } = await stat(arg)
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-length': size })
+    createReadStream(arg, { highWaterMark: 256 * 1024 }).pipe(res)
+  })
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}/` })}\n`)
+  })
+} else {
+  const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
+  await node.start()
+  if (mode === 'chunk') {
+    const store = await ChunkStore.open(arg)
+    await new ChunkServer({ node, provider: storeChunkProvider(store), log: logger('bench') }).start()
+  } else {
+    const total = Number(arg)
+    const block = new Uint8Array(256 * 1024).fill(7)
+    await node.handle(BARE_PROTOCOL, async (stream) => {
+      for (let sent = 0; sent < total; sent += block.byteLength) {
+        if (!stream.send(block)) {
+          await drained(stream)
+        }
+      }
+      await stream.close()
+    })
+  }
+  process.stdout.write(`${JSON.stringify({ multiaddrs: node.getMultiaddrs().map(String), peerId: node.peerId.toString() })}\n`)
+}
