@@ -25,10 +25,6 @@ export class Backoff {
     this.failures.delete(key)
   }
 
-  forget (key: string): void {
-    this.failures.delete(key)
-  }
-
   canTry (key: string, now = Date.now()): boolean {
     return (this.failures.get(key)?.retryAt ?? 0) <= now
   }

@@ -132,11 +132,6 @@ export class SuperPeer extends RoleNode {
     }
   }
 
-  /** Holds every resource it has been assigned? */
-  get settled (): boolean {
-    return [...this.assigned.values()].every(id => this.store.isHeld(id))
-  }
-
   private async reselect (): Promise<Selection> {
     this.selection = await select(this.libp2p, this.selectors, { signal: AbortSignal.timeout(10_000) })
     return this.selection
