@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path'
 import { MANIFEST_VERSION, PRELOADER_SOURCE, encodeResource, sha256Of } from './manifest.ts'
 import { mediaTypeOf } from './media-type.ts'
 import { DEFAULT_CHUNK_SIZE } from './limits.ts'
-import { TimeoutError } from '../errors.ts'
+import { SilenceTimer } from '../wire/silence.ts'
 
 const URL_IDLE_TIMEOUT = 30_000
 import type { Resource } from './manifest.ts'
@@ -79,18 +79,13 @@ export async function describeFile (path: string, options: DescribeOptions = {})
 /** Hashes the body of an http(s) URL into a manifest whose bytes stay at that URL. */
 export async function describeUrl (url: string, options: DescribeOptions = {}): Promise<Resource> {
   // an origin that sends nothing for 30 s is not going to finish
-  const idle = new AbortController()
-  let timer = setTimeout(() => { idle.abort(new TimeoutError(`${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)) }, URL_IDLE_TIMEOUT)
-  const touch = (): void => {
-    clearTimeout(timer)
-    timer = setTimeout(() => { idle.abort(new TimeoutError(`${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)) }, URL_IDLE_TIMEOUT)
-  }
+  const silence = new SilenceTimer(URL_IDLE_TIMEOUT, `${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)
   try {
-    return await describeResponse(url, idle.signal, touch, options)
+    return await describeResponse(url, silence.signal, silence.heard, options)
   } catch (err: any) {
-    throw idle.signal.aborted ? idle.signal.reason : err
+    throw silence.signal.aborted ? silence.signal.reason : err
   } finally {
-    clearTimeout(timer)
+    silence.clear()
   }
 }
 

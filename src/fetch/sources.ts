@@ -1,5 +1,6 @@
 import { ChunkSession } from '../protocols/chunk/session.ts'
-import { RemoteError, TimeoutError } from '../errors.ts'
+import { RemoteError } from '../errors.ts'
+import { SilenceTimer } from '../wire/silence.ts'
 import { chunkLength } from '../content/manifest.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
 import type { Resource } from '../content/manifest.ts'
@@ -129,12 +130,7 @@ export class HttpRangeSource implements ChunkSource {
     const start = index * this.resource.manifest.chunkSize
     const end = start + chunkLength(this.resource.manifest, index) - 1
     // the deadline is for silence, not for the whole chunk: a slow origin that keeps sending is fine
-    const silence = new AbortController()
-    let timer = setTimeout(() => { silence.abort(new TimeoutError(`Origin sent nothing for ${this.timeout} ms`)) }, this.timeout)
-    const heard = (): void => {
-      clearTimeout(timer)
-      timer = setTimeout(() => { silence.abort(new TimeoutError(`Origin sent nothing for ${this.timeout} ms`)) }, this.timeout)
-    }
+    const silence = new SilenceTimer(this.timeout, `Origin sent nothing for ${this.timeout} ms`)
     try {
       const response = await fetch(this.label, {
         headers: { range: `bytes=${start}-${end}` },
@@ -144,9 +140,9 @@ export class HttpRangeSource implements ChunkSource {
         await response.body?.cancel()
         throw new RemoteError(`Origin answered ${response.status} to a range request for chunk ${index}`)
       }
-      return await readBounded(response, end - start + 1, heard)
+      return await readBounded(response, end - start + 1, silence.heard)
     } finally {
-      clearTimeout(timer)
+      silence.clear()
     }
   }
 

@@ -109,7 +109,7 @@ describe('resilience: crashes, churn and restarts', function () {
 
   it('finishes a 200 MiB download from the other holder when one is killed mid-transfer', async () => {
     const { stall, finishedAfterLoss } = await loseHolderMidTransfer('SIGKILL')
-    assert.ok(stall < 2000, `the dead holder was detected in ${stall} ms`)
+    assert.ok(stall >= 0 && stall < 2000, `the dead holder was dropped, ${stall} ms after the kill`)
     assert.ok(finishedAfterLoss < 8000, `finished ${finishedAfterLoss} ms after the kill`)
   })
 
