@@ -1,4 +1,5 @@
 import { noise } from '@chainsafe/libp2p-noise'
+import { tls } from '@libp2p/tls'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
@@ -29,7 +30,19 @@ export interface CreateNodeOptions {
   maxConnections?: number
   /** How long the record of a peer with no known address outlives its last contact. */
   peerRecordAge?: number
+  /** Encrypters in the order they are offered. Default: tls, then noise. */
+  encryption?: Encryption[]
 }
+
+export type Encryption = 'tls' | 'noise'
+
+/**
+ * TLS 1.3 first: Node's OpenSSL AES-GCM moves more bytes per CPU-second than
+ * noise's ChaCha20-Poly1305 in JavaScript. Noise stays for peers without TLS.
+ */
+export const DEFAULT_ENCRYPTION: Encryption[] = ['tls', 'noise']
+
+const ENCRYPTERS = { tls, noise }
 
 /**
  * Ten minutes: every viewer that ever connects leaves a peer record (tens of
@@ -63,7 +76,7 @@ export async function createNode (options: CreateNodeOptions): Promise<P2pcdnLib
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: (options.encryption ?? DEFAULT_ENCRYPTION).map(name => ENCRYPTERS[name]()),
     streamMuxers: [yamux({
       maxInboundStreams: MAX_STREAMS_PER_CONNECTION,
       maxOutboundStreams: MAX_STREAMS_PER_CONNECTION,
