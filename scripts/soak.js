@@ -58,10 +58,10 @@ function percentile (values, p) {
 }
 
 try {
-  const selector = await startRole('selector', ['--role', 'selector'])
+  const selector = await startRole('selector', ['--role', 'selector', '--open'])
   const sel = selector.multiaddrs[0]
-  await startRole('tracker', ['--role', 'tracker', '--selector', sel, '--heartbeat', '1000', '--ttl', '3000'])
-  await startRole('preloader', ['--role', 'preloader', '--selector', sel, '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
+  await startRole('tracker', ['--role', 'tracker', '--open', '--selector', sel, '--heartbeat', '1000', '--ttl', '3000'])
+  await startRole('preloader', ['--role', 'preloader', '--open', '--selector', sel, '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
   let superSeq = 0
   const supers = []
   const startSuper = async (dataDir = join(dir, `super-${superSeq++}`)) => {

@@ -71,3 +71,9 @@ export class InvalidOptionError extends P2pcdnError {
   static override name = 'InvalidOptionError'
   override name = 'InvalidOptionError'
 }
+
+/** The remote refused us: not on its allow list, or a missing, expired or wrong access token. */
+export class AccessDeniedError extends P2pcdnError {
+  static override name = 'AccessDeniedError'
+  override name = 'AccessDeniedError'
+}

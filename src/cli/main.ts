@@ -4,6 +4,7 @@ import { publishCommand } from './commands/publish.ts'
 import { getCommand } from './commands/get.ts'
 import { statusCommand } from './commands/status.ts'
 import { testnetCommand } from './commands/testnet.ts'
+import { keyCommand } from './commands/key.ts'
 import { EXIT_USAGE, reportError } from './errors.ts'
 
 export function program (): Command {
@@ -12,9 +13,15 @@ export function program (): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-  for (const command of [startCommand(), publishCommand(), getCommand(), statusCommand(), testnetCommand()]) {
-    root.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'))
+  for (const command of [startCommand(), publishCommand(), getCommand(), statusCommand(), testnetCommand(), keyCommand()]) {
+    root.addCommand(command)
   }
+  // subcommands too (key new, ...): usage errors must reach main's exit code, never process.exit
+  const configure = (command: Command): void => {
+    command.exitOverride().showHelpAfterError('(run with --help for usage)')
+    command.commands.forEach(configure)
+  }
+  root.commands.forEach(configure)
   return root
 }
 

@@ -1,6 +1,9 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidOptionError } from '../errors.ts'
 import { parseSize } from '../content/size.ts'
+import { readIdentityFile, readSwarmKey } from '../node/keys.ts'
+import type { Command } from 'commander'
+import type { PrivateKey } from '@libp2p/interface'
 
 export function collect (value: string, previous: string[] = []): string[] {
   return [...previous, value]
@@ -46,4 +49,24 @@ export function intOption (value: string | undefined, flag: string, min: number,
     throw new InvalidOptionError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`)
   }
   return n
+}
+
+export interface ClientKeyFlags {
+  identity?: string
+  psk?: string
+}
+
+/** --identity and --psk, shared by the commands that act as a client of the network. */
+export async function clientKeys (flags: ClientKeyFlags): Promise<{ privateKey?: PrivateKey, psk?: Uint8Array }> {
+  return {
+    privateKey: flags.identity == null ? undefined : await readIdentityFile(flags.identity),
+    psk: flags.psk == null ? undefined : await readSwarmKey(flags.psk)
+  }
+}
+
+/** Adds --identity and --psk to a client command. */
+export function withClientKeyOptions (command: Command): Command {
+  return command
+    .option('--identity <file>', 'act as this identity (a key from p2pcdn key new), e.g. a publisher on the preloader\'s list')
+    .option('--psk <file>', 'the private network\'s swarm key, when it has one')
 }

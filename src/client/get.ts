@@ -14,7 +14,7 @@ export interface GetInput extends ClientOptions, Omit<GetOptions, 'write'> {
 
 /** Fetches one resource with a short-lived viewer and writes it to a file or stream. */
 export async function get (input: GetInput): Promise<GetResult> {
-  const viewer = await Viewer.start({ selectors: input.selectors, listen: [] })
+  const viewer = await Viewer.start({ selectors: input.selectors, listen: [], privateKey: input.privateKey, psk: input.psk })
   const stream = typeof input.output === 'string' ? createWriteStream(input.output, { mode: 0o644 }) : input.output
   try {
     const result = await viewer.get(input.id, { ...input, write: writableSink(stream) })

@@ -1,4 +1,5 @@
 import { noise } from '@chainsafe/libp2p-noise'
+import { preSharedKey } from '@libp2p/pnet'
 import { tls } from '@libp2p/tls'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -30,6 +31,8 @@ export interface CreateNodeOptions {
   maxConnections?: number
   /** How long the record of a peer with no known address outlives its last contact. */
   peerRecordAge?: number
+  /** A private network's pre-shared key (a libp2p swarm key file's bytes): peers without it exchange nothing. */
+  psk?: Uint8Array
   /** Encrypters in the order they are offered. Default: tls, then noise. */
   encryption?: Encryption[]
 }
@@ -76,6 +79,7 @@ export async function createNode (options: CreateNodeOptions): Promise<P2pcdnLib
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],
+    connectionProtector: options.psk == null ? undefined : preSharedKey({ psk: options.psk }),
     connectionEncrypters: (options.encryption ?? DEFAULT_ENCRYPTION).map(name => ENCRYPTERS[name]()),
     streamMuxers: [yamux({
       maxInboundStreams: MAX_STREAMS_PER_CONNECTION,

@@ -16,7 +16,11 @@ export class Announcer {
   private readonly log: Logger
   private readonly task: Periodic
 
-  constructor (node: Libp2p, selectors: Multiaddr[], role: ServiceRole, log: Logger) {
+  private readonly onRefused?: (error: string) => void
+  private refusedBefore = false
+
+  constructor (node: Libp2p, selectors: Multiaddr[], role: ServiceRole, log: Logger, onRefused?: (error: string) => void) {
+    this.onRefused = onRefused
     this.node = node
     this.selectors = selectors
     this.role = role
@@ -49,6 +53,10 @@ export class Announcer {
         accepted++
       } catch (err: any) {
         this.log.error('announce to selector %a failed - %e', selector, err)
+        if (err.name === 'AccessDeniedError' && !this.refusedBefore) {
+          this.refusedBefore = true
+          this.onRefused?.(err.message)
+        }
       }
     }))
     this.task.setInterval(Math.max(500, ttl / 3))

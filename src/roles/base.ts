@@ -9,8 +9,10 @@ import { TypedEventEmitter } from 'main-event'
 import { createNode } from '../node/create-node.ts'
 import { loadOrCreateIdentity } from '../node/identity.ts'
 import { InvalidOptionError } from '../errors.ts'
+import { Refusals } from '../access/allow-list.ts'
+import type { AllowList } from '../access/allow-list.ts'
 import type { P2pcdnLibp2p } from '../node/create-node.ts'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type RoleName = 'selector' | 'tracker' | 'preloader' | 'super' | 'viewer'
@@ -23,6 +25,10 @@ export interface CommonOptions {
   /** Holds the identity key (so the peer id survives restarts) and the LevelDB store. Default: an ephemeral identity and, where a store is needed, a temporary directory. */
   dataDir?: string
   maxConnections?: number
+  /** The node's identity; wins over the key in `dataDir`. */
+  privateKey?: PrivateKey
+  /** Join a private network: the bytes of a libp2p swarm key file (see `p2pcdn key psk`). */
+  psk?: Uint8Array
 }
 
 /** Every role but the selector finds the network through selectors. */
@@ -70,8 +76,8 @@ export function requireSelectors (options: SelectorClientOptions): Multiaddr[] {
 
 export async function startLibp2p (options: CommonOptions, dhtClientMode: boolean): Promise<P2pcdnLibp2p> {
   const listen = parseMultiaddrs(options.listen ?? DEFAULT_LISTEN, 'listen').map(ma => ma.toString())
-  const privateKey = options.dataDir == null ? undefined : await loadOrCreateIdentity(options.dataDir)
-  const node = await createNode({ listen, privateKey, dhtClientMode, maxConnections: options.maxConnections })
+  const privateKey = options.privateKey ?? (options.dataDir == null ? undefined : await loadOrCreateIdentity(options.dataDir))
+  const node = await createNode({ listen, privateKey, psk: options.psk, dhtClientMode, maxConnections: options.maxConnections })
   await node.start()
   return node
 }
@@ -107,6 +113,10 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
   protected readonly log: Logger
   private stopping?: Promise<void>
   private readonly peerSweep: Periodic
+  /** Refusals of peers missing from an allow list. */
+  readonly refusals = new Refusals()
+  /** The role's allow lists, by what they guard. */
+  protected readonly access = new Map<string, AllowList>()
 
   constructor (libp2p: P2pcdnLibp2p, component: string) {
     super()
@@ -128,7 +138,32 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
 
   /** Role-specific facts for the ready line (a super-peer's store, for example). */
   describe (): Record<string, unknown> {
-    return {}
+    return Object.fromEntries(Object.entries(this.describeAccess()).map(([what, text]) => [`${what} allowed`, text]))
+  }
+
+  /** Re-reads file-backed allow lists; the CLI calls this on SIGHUP. A bad file keeps the old list. */
+  async reloadAccess (): Promise<void> {
+    for (const list of this.access.values()) {
+      await list.reload()
+    }
+    this.refusals.reset()
+    this.emit('access-reloaded', this.describeAccess())
+  }
+
+  protected describeAccess (): Record<string, string> {
+    return Object.fromEntries([...this.access].map(([what, list]) => [what, list.describe()]))
+  }
+
+  /** True when `what`'s allow list admits `peer`; otherwise records the refusal (one event per stranger). */
+  protected admits (what: string, peer: PeerId): boolean {
+    if (this.access.get(what)?.allows(peer) !== false) {
+      return true
+    }
+    if (this.refusals.note(peer)) {
+      this.log('refused %p: not on the %s allow list', peer, what)
+      this.emit('access-refused', { peerId: peer.toString(), list: what })
+    }
+    return false
   }
 
   protected emit (event: string, fields: Record<string, unknown> = {}): void {

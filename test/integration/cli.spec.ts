@@ -40,11 +40,11 @@ describe('cli: a network of processes on 127.0.0.1', function () {
 
   before(async () => {
     dir = await tempDir()
-    const sel = await ChildNode.start(['start', '--role', 'selector', '--data-dir', join(dir.path, 'selector')])
+    const sel = await ChildNode.start(['start', '--role', 'selector', '--open', '--data-dir', join(dir.path, 'selector')])
     nodes.push(sel)
     selector = sel.multiaddrs[0]
-    nodes.push(await ChildNode.start(['start', '--role', 'tracker', '--selector', selector, '--heartbeat', '500', '--ttl', '3000']))
-    nodes.push(await ChildNode.start(['start', '--role', 'preloader', '--selector', selector, '--refresh', '500', '--data-dir', join(dir.path, 'preloader')]))
+    nodes.push(await ChildNode.start(['start', '--role', 'tracker', '--open', '--selector', selector, '--heartbeat', '500', '--ttl', '3000']))
+    nodes.push(await ChildNode.start(['start', '--role', 'preloader', '--open', '--selector', selector, '--refresh', '500', '--data-dir', join(dir.path, 'preloader')]))
     supers = await Promise.all([0, 1].map(async i => ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, `super-${i}`)])))
     nodes.push(...supers)
     source = join(dir.path, 'movie.bin')

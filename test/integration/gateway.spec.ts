@@ -27,10 +27,10 @@ describe('gateway: real players through the viewer HTTP gateway', function () {
     await makeMp4(join(dir.path, 'movie.mp4'))
     await mkdir(join(dir.path, 'hls'))
     await makeHls(join(dir.path, 'hls'))
-    selector = await Selector.start()
+    selector = await Selector.start({ allow: 'open' })
     const selectors = [selector.multiaddrs[0].toString()]
-    tracker = await Tracker.start({ selectors })
-    preloader = await Preloader.start({ selectors, refreshInterval: 500 })
+    tracker = await Tracker.start({ allow: 'open', selectors })
+    preloader = await Preloader.start({ allow: 'open', selectors, refreshInterval: 500 })
     children.push(...await Promise.all([0, 1].map(async i => ChildNode.start(['start', '--role', 'super', '--selector', selectors[0], '--data-dir', join(dir.path, `sp${i}`)]))))
     viewer = await ChildNode.start(['start', '--role', 'viewer', '--selector', selectors[0], '--http', '127.0.0.1:0'])
     children.push(viewer)

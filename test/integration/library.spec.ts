@@ -22,10 +22,10 @@ describe('library: roles in one process', function () {
 
   before(async () => {
     dir = await tempDir()
-    const selector = await startNode({ role: 'selector' })
+    const selector = await startNode({ role: 'selector', allow: 'open' })
     selectors = [selector.multiaddrs[0].toString()]
-    tracker = await Tracker.start({ selectors, heartbeatInterval: 500, registrationTtl: 3000 })
-    nodes = [selector, tracker, await startNode({ role: 'preloader', selectors, refreshInterval: 300 })]
+    tracker = await Tracker.start({ allow: 'open', selectors, heartbeatInterval: 500, registrationTtl: 3000 })
+    nodes = [selector, tracker, await startNode({ role: 'preloader', allow: 'open', selectors, refreshInterval: 300 })]
     superPeer = await SuperPeer.start({ selectors, dataDir: join(dir.path, 'super') })
     nodes.push(superPeer)
     expected = await randomFile(join(dir.path, 'video.bin'), 3 * 1024 * 1024 + 123)
@@ -95,7 +95,7 @@ describe('library: roles in one process', function () {
     assert.equal(sha, expected)
     assert.equal(result.via, 'dht')
     assert.equal(result.sources.filter(s => s.kind === 'super-peer').reduce((sum, s) => sum + s.bytes, 0), result.bytes)
-    tracker = await Tracker.start({ selectors, heartbeatInterval: 500, registrationTtl: 3000 })
+    tracker = await Tracker.start({ allow: 'open', selectors, heartbeatInterval: 500, registrationTtl: 3000 })
     nodes.push(tracker)
     await eventually(() => tracker.registry.size === 1 ? true : undefined, 10_000, 'the super-peer to register with the new tracker')
   })

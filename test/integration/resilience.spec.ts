@@ -27,10 +27,10 @@ interface Infra {
 
 /** Selector, tracker and preloader in this process (their counters are what we read); super-peers and viewers are child processes. */
 async function infra (dataDir: string, tracker = true): Promise<Infra> {
-  const selector = await Selector.start()
+  const selector = await Selector.start({ allow: 'open' })
   const selectors = [selector.multiaddrs[0].toString()]
-  const trackerNode = tracker ? await Tracker.start({ selectors, heartbeatInterval: 1000, registrationTtl: 3000 }) : undefined
-  const preloader = await Preloader.start({ selectors, refreshInterval: 500, dataDir: join(dataDir, 'preloader') })
+  const trackerNode = tracker ? await Tracker.start({ allow: 'open', selectors, heartbeatInterval: 1000, registrationTtl: 3000 }) : undefined
+  const preloader = await Preloader.start({ allow: 'open', selectors, refreshInterval: 500, dataDir: join(dataDir, 'preloader') })
   const client = await createNode({ listen: [], dhtClientMode: true })
   await client.start()
   return {
@@ -177,7 +177,7 @@ describe('resilience: crashes, churn and restarts', function () {
   it('has every super-peer registered again within one heartbeat of a tracker restart', async () => {
     const net = await infra(dir.path, false)
     try {
-      const trackerArgs = ['start', '--role', 'tracker', '--selector', net.selectors[0], '--heartbeat', '1000', '--ttl', '3000', '--data-dir', join(dir.path, 'tracker')]
+      const trackerArgs = ['start', '--role', 'tracker', '--open', '--selector', net.selectors[0], '--heartbeat', '1000', '--ttl', '3000', '--data-dir', join(dir.path, 'tracker')]
       let tracker = await ChildNode.start(trackerArgs)
       const supers = await Promise.all([0, 1].map(async i => superPeer(net.selectors, join(dir.path, `sp${i}`))))
       children.push(...supers)
@@ -288,16 +288,16 @@ describe('resilience: crashes, churn and restarts', function () {
   })
 
   it('keeps the preloader catalog across a restart', async () => {
-    const selector = await Selector.start()
+    const selector = await Selector.start({ allow: 'open' })
     const selectors = [selector.multiaddrs[0].toString()]
     try {
       const dataDir = join(dir.path, 'preloader')
-      let preloader = await Preloader.start({ selectors, dataDir })
+      let preloader = await Preloader.start({ allow: 'open', selectors, dataDir })
       const file = join(dir.path, 'a.bin')
       await randomFile(file, MiB)
       const { id } = await publish({ source: file, selectors, replicas: 3 })
       await preloader.stop()
-      preloader = await Preloader.start({ selectors, dataDir })
+      preloader = await Preloader.start({ allow: 'open', selectors, dataDir })
       const entry = preloader.catalog.get(id)
       assert.equal(entry?.replicas, 3)
       assert.equal(preloader.store.isHeld(entry.resource.id), true)

@@ -2,22 +2,23 @@ import { Command } from 'commander'
 import { get } from '../../client/get.ts'
 import { createOutput, formatBytes, rate } from '../output.ts'
 import { ProgressBar } from '../progress.ts'
-import { collect, requireSelectorFlag } from '../options.ts'
+import { clientKeys, collect, requireSelectorFlag, withClientKeyOptions } from '../options.ts'
+import type { ClientKeyFlags } from '../options.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
 
-interface GetFlags {
+interface GetFlags extends ClientKeyFlags {
   selector?: string[]
   output?: string
   json?: boolean
 }
 
 export function getCommand (): Command {
-  return new Command('get')
+  return withClientKeyOptions(new Command('get')
     .description('fetch a resource from the super-peers (or the origin) to a file or stdout')
     .argument('<id>', 'the resource id printed by publish')
     .option('--selector <multiaddr>', 'a selector of the network (repeatable)', collect)
     .option('-o, --output <file>', 'write to FILE instead of stdout')
-    .option('--json', 'print the summary as one JSON line (requires -o)')
+    .option('--json', 'print the summary as one JSON line (requires -o)'))
     .addHelpText('after', `
 Examples:
   p2pcdn get bafibei... --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW... -o movie.mp4
@@ -31,6 +32,7 @@ Examples:
       const toStdout = flags.output == null
       const result = await get({
         id,
+        ...await clientKeys(flags),
         selectors: requireSelectorFlag(flags.selector),
         output: flags.output ?? process.stdout,
         onManifest: (manifest) => { total = Number(manifest.size) },

@@ -2,9 +2,10 @@ import { Command } from 'commander'
 import { publish } from '../../client/publish.ts'
 import { createOutput, formatBytes } from '../output.ts'
 import { ProgressBar } from '../progress.ts'
-import { collect, intOption, requireSelectorFlag, sizeOption } from '../options.ts'
+import { clientKeys, collect, intOption, requireSelectorFlag, sizeOption, withClientKeyOptions } from '../options.ts'
+import type { ClientKeyFlags } from '../options.ts'
 
-interface PublishFlags {
+interface PublishFlags extends ClientKeyFlags {
   selector?: string[]
   replicas?: string
   name?: string
@@ -15,7 +16,7 @@ interface PublishFlags {
 }
 
 export function publishCommand (): Command {
-  return new Command('publish')
+  return withClientKeyOptions(new Command('publish')
     .description('publish a local file (uploaded to the preloader) or an http(s) URL; prints the resource id')
     .argument('<file|url>', 'what to publish')
     .option('--selector <multiaddr>', 'a selector of the network (repeatable)', collect)
@@ -24,9 +25,10 @@ export function publishCommand (): Command {
     .option('--chunk-size <size>', 'chunk size, 16KiB to 4MiB', '256KiB')
     .option('--wait', 'return once the tracker reports <replicas> holders')
     .option('--timeout <seconds>', 'how long --wait may take', '300')
-    .option('--json', 'print one JSON line')
+    .option('--json', 'print one JSON line'))
     .addHelpText('after', `
 Examples:
+  p2pcdn publish movie.mp4 --identity publisher.key --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
   p2pcdn publish movie.mp4 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW... --replicas 3 --wait
   p2pcdn publish https://origin.example.com/movie.mp4 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...`)
     .action(async (source: string, flags: PublishFlags) => {
@@ -34,6 +36,7 @@ Examples:
       const bar = new ProgressBar(flags.json !== true)
       const result = await publish({
         source,
+        ...await clientKeys(flags),
         selectors: requireSelectorFlag(flags.selector),
         replicas: intOption(flags.replicas, '--replicas', 1, 32),
         name: flags.name,

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander'
 import { startNode, ROLES } from '../../start.ts'
 import { InvalidOptionError } from '../../errors.ts'
+import { AllowList } from '../../access/allow-list.ts'
+import { readSwarmKey } from '../../node/keys.ts'
 import { createOutput } from '../output.ts'
 import { checkMultiaddrs, collect, intOption, requireSelectorFlag, sizeOption } from '../options.ts'
 import type { StartOptions } from '../../start.ts'
@@ -17,15 +19,49 @@ interface StartFlags {
   ttl?: string
   refresh?: string
   http?: string
+  allow?: string
+  publishers?: string
+  open?: boolean
+  psk?: string
 }
 
-function toStartOptions (flags: StartFlags): StartOptions {
-  const common = { listen: checkMultiaddrs(flags.listen, '--listen'), dataDir: flags.dataDir }
+const GUARDED_ROLES: RoleName[] = ['selector', 'tracker', 'preloader']
+
+/** --allow <file> or --open, for the roles that admit other peers; never both, never neither. */
+async function accessFlags (flags: StartFlags): Promise<{ allow?: AllowList, publishers?: AllowList }> {
+  if (!GUARDED_ROLES.includes(flags.role)) {
+    if (flags.allow != null || flags.open === true || flags.publishers != null) {
+      throw new InvalidOptionError('--allow, --publishers and --open apply to --role selector, tracker and preloader')
+    }
+    return {}
+  }
+  if (flags.publishers != null && flags.role !== 'preloader') {
+    throw new InvalidOptionError('--publishers applies to --role preloader')
+  }
+  if (flags.open === true) {
+    if (flags.allow != null || flags.publishers != null) {
+      throw new InvalidOptionError('--open accepts any peer; drop it to use --allow/--publishers')
+    }
+    return { allow: AllowList.open() }
+  }
+  if (flags.allow == null) {
+    const who = flags.role === 'selector' ? 'trackers and preloaders that may announce themselves' : 'super-peers that may ' + (flags.role === 'tracker' ? 'register' : 'fetch pre-cache lists')
+    throw new InvalidOptionError(`--role ${flags.role} needs --allow <file> (peer ids of the ${who}, one per line) or --open (accept any peer)`)
+  }
+  return {
+    allow: await AllowList.fromFile(flags.allow),
+    publishers: flags.publishers == null ? undefined : await AllowList.fromFile(flags.publishers)
+  }
+}
+
+async function toStartOptions (flags: StartFlags): Promise<StartOptions> {
+  const common = { listen: checkMultiaddrs(flags.listen, '--listen'), dataDir: flags.dataDir, psk: flags.psk == null ? undefined : await readSwarmKey(flags.psk) }
   if (common.listen.length === 0) {
     delete (common as { listen?: string[] }).listen
   }
+  const { allow, publishers } = await accessFlags(flags)
   if (flags.role === 'selector') {
-    return { role: 'selector', ...common }
+    return { role: 'selector', ...common, allow: allow as AllowList }
   }
   if (flags.http != null && flags.role !== 'viewer') {
     throw new InvalidOptionError('--http applies to --role viewer')
@@ -39,12 +75,13 @@ function toStartOptions (flags: StartFlags): StartOptions {
       return {
         role: 'tracker',
         ...common,
+        allow: allow as AllowList,
         selectors,
         heartbeatInterval: intOption(flags.heartbeat, '--heartbeat', 100, 3_600_000),
         registrationTtl: intOption(flags.ttl, '--ttl', 300, 86_400_000)
       }
     case 'preloader':
-      return { role: 'preloader', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity'), refreshInterval: intOption(flags.refresh, '--refresh', 100, 3_600_000) }
+      return { role: 'preloader', ...common, allow: allow as AllowList, publishers, selectors, capacity: sizeOption(flags.capacity, '--capacity'), refreshInterval: intOption(flags.refresh, '--refresh', 100, 3_600_000) }
     case 'super':
       return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity') }
     default:
@@ -64,16 +101,20 @@ export function startCommand (): Command {
     .option('--ttl <ms>', 'tracker: expire super-peers silent this long (default 15000)')
     .option('--refresh <ms>', 'preloader: how often super-peers re-ask for their list (default 5000)')
     .option('--http <host:port>', 'viewer: serve players over HTTP, e.g. 127.0.0.1:8080')
+    .option('--allow <file>', 'selector, tracker, preloader: peer ids that may announce / register / fetch lists, one per line (reloaded on SIGHUP)')
+    .option('--publishers <file>', 'preloader: peer ids that may publish, one per line (default: nobody)')
+    .option('--open', 'selector, tracker, preloader: accept any peer instead of an allow list')
+    .option('--psk <file>', 'join a private network: peers without this swarm key exchange nothing (p2pcdn key psk <file>)')
     .option('--json', 'print events as JSON lines')
     .addHelpText('after', `
 Examples:
   p2pcdn start --role viewer --http 127.0.0.1:8080 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
-  p2pcdn start --role selector --listen /ip4/0.0.0.0/tcp/4001 --data-dir ./selector
-  p2pcdn start --role tracker --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
+  p2pcdn start --role selector --listen /ip4/0.0.0.0/tcp/4001 --data-dir ./selector --allow services.txt
+  p2pcdn start --role tracker --allow super-peers.txt --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
   p2pcdn start --role super --capacity 50GiB --data-dir ./sp1 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...`)
     .action(async (flags: StartFlags) => {
       const out = createOutput(flags.json === true)
-      const node = await startNode(toStartOptions(flags))
+      const node = await startNode(await toStartOptions(flags))
       node.addEventListener('event', (evt) => {
         const detail: RoleEventDetail = evt.detail
         const { event, ...fields } = detail
@@ -96,6 +137,11 @@ Examples:
         }
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
+        process.on('SIGHUP', () => {
+          node.reloadAccess().catch((err: any) => {
+            out.event({ event: 'access-reload-failed', role: node.role, error: err.message }, `p2pcdn ${node.role}: allow lists not reloaded: ${err.message}`)
+          })
+        })
       })
       out.event({ event: 'stopped', role: node.role }, `p2pcdn ${node.role} stopped`)
     })

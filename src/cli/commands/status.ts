@@ -1,16 +1,17 @@
 import { Command } from 'commander'
 import { status } from '../../client/status.ts'
 import { createOutput, formatBytes } from '../output.ts'
-import { collect, requireSelectorFlag } from '../options.ts'
+import { clientKeys, collect, requireSelectorFlag, withClientKeyOptions } from '../options.ts'
+import type { ClientKeyFlags } from '../options.ts'
 
 export function statusCommand (): Command {
-  return new Command('status')
+  return withClientKeyOptions(new Command('status')
     .description('show trackers, preloaders, super-peers and the catalog with replicas wanted vs held')
     .option('--selector <multiaddr>', 'a selector of the network (repeatable)', collect)
-    .option('--json', 'print one JSON object')
-    .action(async (flags: { selector?: string[], json?: boolean }) => {
+    .option('--json', 'print one JSON object'))
+    .action(async (flags: ClientKeyFlags & { selector?: string[], json?: boolean }) => {
       const out = createOutput(flags.json === true)
-      const network = await status({ selectors: requireSelectorFlag(flags.selector) })
+      const network = await status({ selectors: requireSelectorFlag(flags.selector), ...await clientKeys(flags) })
       if (out.json) {
         out.event({ event: 'status', ...network })
         return

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { readIdentityFile, writeNewIdentity } from '../../node/keys.ts'
+import { IDENTITY_FILE } from '../../node/identity.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
@@ -48,9 +51,9 @@ async function sha256File (path: string): Promise<string> {
 }
 
 /** Runs `p2pcdn get` as its own process, as a real viewer would. */
-async function runViewer (index: number, id: string, selector: string, dir: string, expected: string): Promise<ViewerRun> {
+async function runViewer (index: number, id: string, joinArgs: string[], dir: string, expected: string): Promise<ViewerRun> {
   const file = join(dir, `viewer-${index}.bin`)
-  const child = spawn(process.execPath, [BIN, 'get', id, '--selector', selector, '-o', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'get', id, ...joinArgs, '-o', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
@@ -63,6 +66,28 @@ async function runViewer (index: number, id: string, selector: string, dir: stri
   return { viewer: index, ms: summary.ms, bytes: summary.bytes, fromSuperPeers: summary.fromSuperPeers, fromOrigin: summary.fromOrigin, identical: await sha256File(file) === expected }
 }
 
+/** Creates a node's identity in its data dir ahead of start, so allow lists can name it. */
+async function identityFor (dataDir: string): Promise<string> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  return peerIdFromPrivateKey(await writeNewIdentity(join(dataDir, IDENTITY_FILE))).toString()
+}
+
+/**
+ * The network is set up the way an operator should run one: allow lists
+ * naming every infrastructure peer and the publisher, so no other process
+ * can register, announce or publish.
+ */
+async function writeAccessFiles (dir: string, supers: number): Promise<{ publisherKey: string }> {
+  const services = await Promise.all(['tracker', 'preloader'].map(async role => identityFor(join(dir, role))))
+  const superPeers = await Promise.all(Array.from({ length: supers }, async (_, i) => identityFor(join(dir, `super-${i}`))))
+  const publisherKey = join(dir, 'publisher.key')
+  const publisher = peerIdFromPrivateKey(await writeNewIdentity(publisherKey)).toString()
+  await writeFile(join(dir, 'services.txt'), services.join('\n') + '\n')
+  await writeFile(join(dir, 'super-peers.txt'), superPeers.join('\n') + '\n')
+  await writeFile(join(dir, 'publishers.txt'), publisher + '\n')
+  return { publisherKey }
+}
+
 async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
   const supers = intOption(flags.supers, '--supers', 1, 32) ?? 2
   const viewers = intOption(flags.viewers, '--viewers', 0, 64) ?? 2
@@ -71,14 +96,16 @@ async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
   const nodes: ChildNode[] = []
   const started = Date.now()
   try {
-    const selector = await ChildNode.start(['start', '--role', 'selector', '--data-dir', join(dir, 'selector')])
+    const { publisherKey } = await writeAccessFiles(dir, supers)
+    const selector = await ChildNode.start(['start', '--role', 'selector', '--data-dir', join(dir, 'selector'), '--allow', join(dir, 'services.txt')])
     nodes.push(selector)
     const selectorAddr = selector.multiaddrs[0]
     out.event({ event: 'testnet-node', role: 'selector', peerId: selector.peerId, multiaddrs: selector.multiaddrs }, `selector   ${selectorAddr}`)
     const joinArgs = ['--selector', selectorAddr]
+    const superPeerList = ['--allow', join(dir, 'super-peers.txt')]
     const services = await Promise.all([
-      ChildNode.start(['start', '--role', 'tracker', ...joinArgs, '--data-dir', join(dir, 'tracker')]),
-      ChildNode.start(['start', '--role', 'preloader', ...joinArgs, '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
+      ChildNode.start(['start', '--role', 'tracker', ...joinArgs, ...superPeerList, '--data-dir', join(dir, 'tracker')]),
+      ChildNode.start(['start', '--role', 'preloader', ...joinArgs, ...superPeerList, '--publishers', join(dir, 'publishers.txt'), '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
     ])
     nodes.push(...services)
     out.event({ event: 'testnet-node', role: 'tracker', peerId: services[0].peerId }, `tracker    ${services[0].peerId}`)
@@ -93,10 +120,10 @@ async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
     await writeSample(sample, size)
     const expected = await sha256File(sample)
     const replicas = Math.min(2, supers)
-    const published = await publish({ source: sample, selectors: [selectorAddr], replicas, name: 'sample.bin', wait: true, waitTimeout: 300_000 })
+    const published = await publish({ source: sample, selectors: [selectorAddr], privateKey: await readIdentityFile(publisherKey), replicas, name: 'sample.bin', wait: true, waitTimeout: 300_000 })
     out.event({ event: 'testnet-published', id: published.id, size, replicas, holders: published.holders, ms: published.ms },
       `published  ${published.id} (${formatBytes(size)}); held by ${published.holders?.length ?? 0} super-peers after ${published.ms} ms`)
-    const runs = await Promise.all(Array.from({ length: viewers }, async (_, i) => runViewer(i, published.id, selectorAddr, dir, expected)))
+    const runs = await Promise.all(Array.from({ length: viewers }, async (_, i) => runViewer(i, published.id, [...joinArgs], dir, expected)))
     let ok = true
     for (const run of runs) {
       ok &&= run.identical
@@ -108,7 +135,7 @@ async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
     out.event({ event: 'testnet-summary', ok, fromSuperPeers, fromOrigin, ms: Date.now() - started },
       `summary    viewers got ${formatBytes(fromSuperPeers)} from super-peers and ${formatBytes(fromOrigin)} from the origin; ${ok ? 'all bytes verified' : 'VERIFICATION FAILED'}; ${Date.now() - started} ms in all`)
     if (flags.once !== true) {
-      out.note(`\nThe network is up. Try:\n  npx p2pcdn status --selector ${selectorAddr}\n  npx p2pcdn get ${published.id} --selector ${selectorAddr} -o copy.bin\nCtrl-C stops it.`)
+      out.note(`\nThe network is up. Its allow lists are in ${dir}. Try:\n  npx p2pcdn status --selector ${selectorAddr}\n  npx p2pcdn get ${published.id} --selector ${selectorAddr} -o copy.bin\nCtrl-C stops it.`)
       await new Promise<void>(resolve => {
         process.once('SIGINT', () => { resolve() })
         process.once('SIGTERM', () => { resolve() })

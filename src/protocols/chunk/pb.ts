@@ -5,6 +5,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface ChunkOpen {
   resource: Uint8Array
+  token?: Uint8Array
 }
 
 export namespace ChunkOpen {
@@ -20,6 +21,11 @@ export namespace ChunkOpen {
         if ((obj.resource != null && obj.resource.byteLength > 0)) {
           w.uint32(10)
           w.bytes(obj.resource)
+        }
+
+        if (obj.token != null) {
+          w.uint32(18)
+          w.bytes(obj.token)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -38,6 +44,10 @@ export namespace ChunkOpen {
           switch (tag >>> 3) {
             case 1: {
               obj.resource = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.token = reader.bytes()
               break
             }
             default: {
@@ -62,6 +72,13 @@ export namespace ChunkOpen {
               }
               break
             }
+            case 2: {
+              yield {
+                field: `${prefix}.token`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -79,6 +96,11 @@ export namespace ChunkOpen {
     value: Uint8Array
   }
 
+  export interface ChunkOpenTokenFieldEvent {
+    field: '$.token'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<ChunkOpen>): Uint8Array {
     return encodeMessage(obj, ChunkOpen.codec())
   }
@@ -87,8 +109,165 @@ export namespace ChunkOpen {
     return decodeMessage(buf, ChunkOpen.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkOpen>): Generator<ChunkOpenResourceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkOpen>): Generator<ChunkOpenResourceFieldEvent | ChunkOpenTokenFieldEvent> {
     return streamMessage(buf, ChunkOpen.codec(), opts)
+  }
+}
+
+export interface AccessToken {
+  resource: Uint8Array
+  expires: bigint
+  grantee?: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace AccessToken {
+  let _codec: Codec<AccessToken>
+
+  export const codec = (): Codec<AccessToken> => {
+    if (_codec == null) {
+      _codec = message<AccessToken>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.resource != null && obj.resource.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.resource)
+        }
+
+        if ((obj.expires != null && obj.expires !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.expires)
+        }
+
+        if (obj.grantee != null) {
+          w.uint32(26)
+          w.bytes(obj.grantee)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          resource: uint8ArrayAlloc(0),
+          expires: 0n,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.resource = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.expires = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.grantee = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.resource`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.expires`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.grantee`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AccessTokenResourceFieldEvent {
+    field: '$.resource'
+    value: Uint8Array
+  }
+
+  export interface AccessTokenExpiresFieldEvent {
+    field: '$.expires'
+    value: bigint
+  }
+
+  export interface AccessTokenGranteeFieldEvent {
+    field: '$.grantee'
+    value: Uint8Array
+  }
+
+  export interface AccessTokenSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<AccessToken>): Uint8Array {
+    return encodeMessage(obj, AccessToken.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccessToken>): AccessToken {
+    return decodeMessage(buf, AccessToken.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AccessToken>): Generator<AccessTokenResourceFieldEvent | AccessTokenExpiresFieldEvent | AccessTokenGranteeFieldEvent | AccessTokenSignatureFieldEvent> {
+    return streamMessage(buf, AccessToken.codec(), opts)
   }
 }
 
@@ -102,14 +281,16 @@ export namespace ChunkOpenResponse {
     OK = 'OK',
     NOT_HELD = 'NOT_HELD',
     BAD_REQUEST = 'BAD_REQUEST',
-    BUSY = 'BUSY'
+    BUSY = 'BUSY',
+    FORBIDDEN = 'FORBIDDEN'
   }
 
   enum __StatusValues {
     OK = 0,
     NOT_HELD = 1,
     BAD_REQUEST = 2,
-    BUSY = 3
+    BUSY = 3,
+    FORBIDDEN = 4
   }
 
   export namespace Status {

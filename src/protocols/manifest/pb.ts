@@ -11,6 +11,7 @@ export interface Manifest {
   chunkSize: number
   chunkHashes: Uint8Array[]
   source: string
+  publisher?: Uint8Array
 }
 
 export namespace Manifest {
@@ -58,6 +59,11 @@ export namespace Manifest {
         if ((obj.source != null && obj.source !== '')) {
           w.uint32(58)
           w.string(obj.source)
+        }
+
+        if (obj.publisher != null) {
+          w.uint32(66)
+          w.bytes(obj.publisher)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -110,6 +116,10 @@ export namespace Manifest {
             }
             case 7: {
               obj.source = reader.string()
+              break
+            }
+            case 8: {
+              obj.publisher = reader.bytes()
               break
             }
             default: {
@@ -188,6 +198,13 @@ export namespace Manifest {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.publisher`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -236,6 +253,11 @@ export namespace Manifest {
     value: string
   }
 
+  export interface ManifestPublisherFieldEvent {
+    field: '$.publisher'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<Manifest>): Uint8Array {
     return encodeMessage(obj, Manifest.codec())
   }
@@ -244,7 +266,7 @@ export namespace Manifest {
     return decodeMessage(buf, Manifest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Manifest>): Generator<ManifestVersionFieldEvent | ManifestNameFieldEvent | ManifestMediaTypeFieldEvent | ManifestSizeFieldEvent | ManifestChunkSizeFieldEvent | ManifestChunkHashesFieldEvent | ManifestSourceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Manifest>): Generator<ManifestVersionFieldEvent | ManifestNameFieldEvent | ManifestMediaTypeFieldEvent | ManifestSizeFieldEvent | ManifestChunkSizeFieldEvent | ManifestChunkHashesFieldEvent | ManifestSourceFieldEvent | ManifestPublisherFieldEvent> {
     return streamMessage(buf, Manifest.codec(), opts)
   }
 }

@@ -1,5 +1,5 @@
 import { PrecacheRequest, PrecacheResponse } from './pb.ts'
-import { RemoteError } from '../../errors.ts'
+import { AccessDeniedError, RemoteError } from '../../errors.ts'
 import { sendRequest } from '../../wire/request.ts'
 import { MAX_ADDRS, MAX_CONTROL_MESSAGE, MAX_REQUEST_STREAMS, REQUEST_TIMEOUT } from '../limits.ts'
 import type { HandlerSpec, RequestSpec, DialTarget } from '../../wire/request.ts'
@@ -37,6 +37,9 @@ export const precacheHandler: HandlerSpec<PrecacheRequest, PrecacheResponse> = {
 /** Fetches this super-peer's pre-cache list, the "first resource list" (S303). */
 export async function fetchPrecacheList (node: Libp2p, preloader: DialTarget, request: PrecacheRequest, options: AbortOptions = {}): Promise<PrecacheResponse> {
   const response = await sendRequest(node, preloader, precacheRequest, request, options)
+  if (response.status === PrecacheResponse.Status.FORBIDDEN) {
+    throw new AccessDeniedError(`Preloader refused the pre-cache request: ${response.error}`)
+  }
   if (response.status !== PrecacheResponse.Status.OK) {
     throw new RemoteError(`Preloader refused the pre-cache request: ${response.error}`)
   }

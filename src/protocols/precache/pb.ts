@@ -279,12 +279,14 @@ export interface PrecacheResponse {
 export namespace PrecacheResponse {
   export enum Status {
     OK = 'OK',
-    BAD_REQUEST = 'BAD_REQUEST'
+    BAD_REQUEST = 'BAD_REQUEST',
+    FORBIDDEN = 'FORBIDDEN'
   }
 
   enum __StatusValues {
     OK = 0,
-    BAD_REQUEST = 1
+    BAD_REQUEST = 1,
+    FORBIDDEN = 2
   }
 
   export namespace Status {

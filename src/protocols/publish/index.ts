@@ -1,6 +1,6 @@
 import { ChunkUpload, PublishRequest, PublishResponse } from './pb.ts'
 import { MAX_CHUNK_SIZE, MAX_MANIFEST_LENGTH } from '../../content/limits.ts'
-import { RemoteError, TimeoutError } from '../../errors.ts'
+import { AccessDeniedError, RemoteError, TimeoutError } from '../../errors.ts'
 import { FramedStream } from '../../wire/framing.ts'
 import type { Resource } from '../../content/manifest.ts'
 import type { DialTarget } from '../../wire/request.ts'
@@ -72,6 +72,9 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
       clearTimeout(timer)
     }
     await stream.close({ signal: stepSignal() })
+    if (response.status === PublishResponse.Status.FORBIDDEN) {
+      throw new AccessDeniedError(`Preloader refused the publish: ${response.error}`)
+    }
     if (response.status !== PublishResponse.Status.OK) {
       throw new RemoteError(`Preloader refused the publish (${PublishResponse.Status[response.status]}): ${response.error}`)
     }

@@ -261,14 +261,16 @@ export namespace PublishResponse {
     OK = 'OK',
     BAD_REQUEST = 'BAD_REQUEST',
     BAD_CHUNK = 'BAD_CHUNK',
-    NO_SPACE = 'NO_SPACE'
+    NO_SPACE = 'NO_SPACE',
+    FORBIDDEN = 'FORBIDDEN'
   }
 
   enum __StatusValues {
     OK = 0,
     BAD_REQUEST = 1,
     BAD_CHUNK = 2,
-    NO_SPACE = 3
+    NO_SPACE = 3,
+    FORBIDDEN = 4
   }
 
   export namespace Status {

@@ -1,5 +1,5 @@
 import { Registration, RegistrationResponse } from './pb.ts'
-import { RemoteError } from '../../errors.ts'
+import { AccessDeniedError, RemoteError } from '../../errors.ts'
 import { sendRequest } from '../../wire/request.ts'
 import { MAX_ADDRS, MAX_CONTROL_MESSAGE, MAX_REQUEST_STREAMS, REQUEST_TIMEOUT } from '../limits.ts'
 import type { HandlerSpec, RequestSpec, DialTarget } from '../../wire/request.ts'
@@ -39,6 +39,9 @@ export const registrationHandler: HandlerSpec<Registration, RegistrationResponse
 /** Registers (or heartbeats) with a tracker; the message replaces what it knew of us. */
 export async function register (node: Libp2p, tracker: DialTarget, registration: Registration, options: AbortOptions = {}): Promise<RegistrationResponse> {
   const response = await sendRequest(node, tracker, registrationRequest, registration, options)
+  if (response.status === RegistrationResponse.Status.FORBIDDEN) {
+    throw new AccessDeniedError(`Tracker refused the registration: ${response.error}`)
+  }
   if (response.status !== RegistrationResponse.Status.OK) {
     throw new RemoteError(`Tracker refused the registration: ${response.error}`)
   }

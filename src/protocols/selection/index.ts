@@ -1,5 +1,5 @@
 import { SelectionRequest, SelectionResponse, ServiceRole } from './pb.ts'
-import { NoServiceError, RemoteError } from '../../errors.ts'
+import { AccessDeniedError, NoServiceError, RemoteError } from '../../errors.ts'
 import { sendRequest } from '../../wire/request.ts'
 import { addrsFromBytes, peerIdFromBytes } from '../../wire/peers.ts'
 import { MAX_ADDRS, MAX_CONTROL_MESSAGE, MAX_REQUEST_STREAMS, REQUEST_TIMEOUT } from '../limits.ts'
@@ -72,6 +72,9 @@ export async function select (node: Libp2p, selectors: Multiaddr[], options: Abo
 /** Tells a selector this tracker or preloader is alive; returns the announce TTL. */
 export async function announce (node: Libp2p, selector: Multiaddr, role: ServiceRole, addrs: Uint8Array[], options: AbortOptions = {}): Promise<number> {
   const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.ANNOUNCE, role, addrs }, options)
+  if (response.status === SelectionResponse.Status.FORBIDDEN) {
+    throw new AccessDeniedError(`Selector refused the announcement: ${response.error}`)
+  }
   if (response.status !== SelectionResponse.Status.OK) {
     throw new RemoteError(response.error)
   }

@@ -333,12 +333,14 @@ export interface SelectionResponse {
 export namespace SelectionResponse {
   export enum Status {
     OK = 'OK',
-    BAD_REQUEST = 'BAD_REQUEST'
+    BAD_REQUEST = 'BAD_REQUEST',
+    FORBIDDEN = 'FORBIDDEN'
   }
 
   enum __StatusValues {
     OK = 0,
-    BAD_REQUEST = 1
+    BAD_REQUEST = 1,
+    FORBIDDEN = 2
   }
 
   export namespace Status {

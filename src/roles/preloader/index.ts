@@ -13,6 +13,8 @@ import { addrsFromBytes, peerIdToBytes } from '../../wire/peers.ts'
 import { Announcer } from '../announcer.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
 import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
+import { AllowList, requireAccess } from '../../access/allow-list.ts'
+import type { AccessInput } from '../../access/allow-list.ts'
 import type { Placement } from '../../placement/place-replicas.ts'
 import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
@@ -23,6 +25,10 @@ import type { Connection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PreloaderOptions extends SelectorClientOptions {
+  /** Super-peers that may fetch pre-cache lists: their peer ids, or 'open' for any. Required. */
+  allow: AccessInput
+  /** Publishers that may publish: their peer ids, or 'open'. Default: 'open' when `allow` is, otherwise nobody. */
+  publishers?: AccessInput
   /** How often super-peers should ask for their list. Default 5 s. */
   refreshInterval?: number
   /** Bytes the preloader may hold as origin. Default unbounded. */
@@ -55,6 +61,7 @@ export class Preloader extends RoleNode {
 
   static async start (options: PreloaderOptions): Promise<Preloader> {
     const selectors = requireSelectors(options)
+    requireAccess(options.allow, 'A preloader needs to know which super-peers may fetch pre-cache lists')
     const opened = await openRoleStore(options.dataDir, 'preloader', options.capacity)
     let libp2p: P2pcdnLibp2p | undefined
     try {
@@ -82,7 +89,10 @@ export class Preloader extends RoleNode {
     this.releaseStore = opened.release
     const store = opened.store
     this.catalog = catalog
-    this.announcer = new Announcer(libp2p, selectors, ServiceRole.PRELOADER, this.log)
+    this.announcer = new Announcer(libp2p, selectors, ServiceRole.PRELOADER, this.log, error => { this.emit('announce-refused', { error }) })
+    const superPeers = requireAccess(options.allow, 'preloader')
+    this.access.set('super-peers', superPeers)
+    this.access.set('publishers', options.publishers == null ? (superPeers.isOpen ? AllowList.open() : AllowList.of([])) : AllowList.from(options.publishers))
     this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
     this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store), log: this.log })
   }
@@ -92,7 +102,8 @@ export class Preloader extends RoleNode {
     await handleRequests(this.libp2p, statusHandler, async () => this.status(), this.log)
     await handleManifestRequests(this.libp2p, id => this.catalog.get(id)?.resource, this.log)
     await this.libp2p.handle(PUBLISH_PROTOCOL, async (stream, connection) => {
-      const published = await receivePublish(stream, connection, { store: this.store, catalog: this.catalog, log: this.log })
+      const admitted = this.admits('publishers', connection.remotePeer)
+      const published = await receivePublish(stream, connection, { store: this.store, catalog: this.catalog, log: this.log, admitted })
       if (published != null) {
         this.placement = undefined
         this.emit('published', { id: published.resource.id.toString(), name: published.resource.manifest.name, size: Number(published.resource.manifest.size), replicas: published.replicas })
@@ -135,6 +146,9 @@ export class Preloader extends RoleNode {
   }
 
   private precacheList (request: PrecacheRequest, connection: Connection): PrecacheResponse {
+    if (!this.admits('super-peers', connection.remotePeer)) {
+      return { status: PrecacheResponse.Status.FORBIDDEN, resources: [], refreshMs: this.refresh, error: `Super-peer ${connection.remotePeer.toString()} is not on this preloader's allow list` }
+    }
     const key = connection.remotePeer.toString()
     const known = this.superPeers.get(key)
     const capacity = Number(request.capacity)

@@ -11,6 +11,8 @@ export interface PublishContext {
   store: ChunkStore
   catalog: Catalog
   log: Logger
+  /** False when the publisher is not on the allow list: the request is refused before any byte is stored. */
+  admitted: boolean
 }
 
 /** Chunks written to LevelDB per atomic batch while receiving an upload. */
@@ -37,6 +39,9 @@ export async function receivePublish (stream: Stream, connection: Connection, co
     const request = await framed.read(PublishRequest, { maxLength: MAX_PUBLISH_REQUEST_LENGTH, signal: step() })
     let entry: CatalogEntry
     try {
+      if (!context.admitted) {
+        throw new PublishRefused(PublishResponse.Status.FORBIDDEN, `Publisher ${connection.remotePeer.toString()} is not on this preloader's publisher allow list`)
+      }
       resource = await checkRequest(request)
       if (request.upload) {
         await receiveChunks(framed, resource, context.store, step)

@@ -4,6 +4,8 @@ import { ANNOUNCE_TTL, MAX_SERVICES, SelectionRequest, SelectionResponse, Servic
 import { rankByRendezvous } from '../../placement/rendezvous.ts'
 import { addrsFromBytes, addrsToBytes, peerIdToBytes } from '../../wire/peers.ts'
 import { RoleNode, startLibp2p } from '../base.ts'
+import { requireAccess } from '../../access/allow-list.ts'
+import type { AccessInput } from '../../access/allow-list.ts'
 import type { CommonOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Connection, PeerId } from '@libp2p/interface'
@@ -11,6 +13,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { RepeatingTask } from '@libp2p/utils'
 
 export interface SelectorOptions extends CommonOptions {
+  /** Trackers and preloaders that may announce themselves: their peer ids, or 'open' for any. Required. */
+  allow: AccessInput
   /** How long an announcement stays valid. Default 30 s. */
   announceTtl?: number
 }
@@ -33,7 +37,8 @@ export class Selector extends RoleNode {
   private readonly services = new Map<ServiceRole, Map<string, Announced>>([[ServiceRole.TRACKER, new Map()], [ServiceRole.PRELOADER, new Map()]])
   private readonly expiry: RepeatingTask
 
-  static async start (options: SelectorOptions = {}): Promise<Selector> {
+  static async start (options: SelectorOptions): Promise<Selector> {
+    requireAccess(options?.allow, 'A selector needs to know which trackers and preloaders may announce themselves')
     const selector = new Selector(await startLibp2p(options, false), options)
     await selector.startRole()
     return selector
@@ -42,6 +47,7 @@ export class Selector extends RoleNode {
   private constructor (libp2p: P2pcdnLibp2p, options: SelectorOptions) {
     super(libp2p, 'selector')
     this.ttl = options.announceTtl ?? ANNOUNCE_TTL
+    this.access.set('services', requireAccess(options.allow, 'selector'))
     this.expiry = repeatingTask(() => { this.expire() }, Math.max(1000, this.ttl / 3))
   }
 
@@ -68,6 +74,9 @@ export class Selector extends RoleNode {
       const multiaddrs = addrsFromBytes(request.addrs)
       if (registry == null || multiaddrs.length === 0) {
         return { ...empty, status: SelectionResponse.Status.BAD_REQUEST, error: 'ANNOUNCE needs a role (TRACKER or PRELOADER) and at least one address' }
+      }
+      if (!this.admits('services', connection.remotePeer)) {
+        return { ...empty, status: SelectionResponse.Status.FORBIDDEN, error: `Peer ${connection.remotePeer.toString()} is not on this selector's allow list` }
       }
       const key = connection.remotePeer.toString()
       if (!registry.has(key)) {

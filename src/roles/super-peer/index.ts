@@ -52,6 +52,8 @@ export class SuperPeer extends RoleNode {
   private readonly controller = new AbortController()
   private selection?: Selection
   private refreshing = false
+  /** Trackers that refused us, so the refusal is reported once, not every heartbeat. */
+  private readonly refusedBy = new Set<string>()
   private assigned = new Map<string, CID>()
 
   static async start (options: SuperPeerOptions): Promise<SuperPeer> {
@@ -187,12 +189,20 @@ export class SuperPeer extends RoleNode {
     await Promise.all(selection.trackers.map(async tracker => {
       try {
         const response = await register(this.libp2p, peerInfoToDialTarget(tracker), registration, { signal: AbortSignal.timeout(leaving ? 2_000 : 10_000) })
+        this.refusedBy.delete(tracker.peerId.toString())
         if (response.heartbeatMs > 0) {
           interval = Math.min(interval, response.heartbeatMs)
         }
         reached++
       } catch (err: any) {
         this.log.error('registration with tracker %p failed - %e', tracker.peerId, err)
+        if (err.name === 'AccessDeniedError') {
+          // a tracker that does not list us: the operator must act, so say it once per tracker
+          if (!this.refusedBy.has(tracker.peerId.toString())) {
+            this.refusedBy.add(tracker.peerId.toString())
+            this.emit('registration-refused', { tracker: tracker.peerId.toString(), error: err.message })
+          }
+        }
       }
     }))
     return { reached, interval }
@@ -229,7 +239,7 @@ export class SuperPeer extends RoleNode {
       this.startDownloads()
     } catch (err: any) {
       this.log.error('pre-cache refresh failed - %e', err)
-      this.emit('precache-list-failed', { error: err.message })
+      this.emit('precache-list-failed', { error: err.message, refused: err.name === 'AccessDeniedError' })
     } finally {
       this.refreshing = false
     }

@@ -10,6 +10,8 @@ import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.
 import { ServiceRole } from '../../protocols/selection/index.ts'
 import { Announcer } from '../announcer.ts'
 import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
+import { requireAccess } from '../../access/allow-list.ts'
+import type { AccessInput } from '../../access/allow-list.ts'
 import type { SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
@@ -19,6 +21,8 @@ import type { Connection } from '@libp2p/interface'
 import type { RepeatingTask } from '@libp2p/utils'
 
 export interface TrackerOptions extends SelectorClientOptions {
+  /** Super-peers that may register: their peer ids, or 'open' for any. Required. */
+  allow: AccessInput
   /** Super-peers silent for longer than this are dropped. Default 15 s. */
   registrationTtl?: number
   /** Heartbeat interval asked of super-peers. Default 5 s. */
@@ -39,6 +43,7 @@ export class Tracker extends RoleNode {
 
   static async start (options: TrackerOptions): Promise<Tracker> {
     requireSelectors(options)
+    requireAccess(options.allow, 'A tracker needs to know which super-peers may register')
     const tracker = new Tracker(await startLibp2p(options, false), options)
     await tracker.startRole()
     return tracker
@@ -49,7 +54,8 @@ export class Tracker extends RoleNode {
     this.ttl = options.registrationTtl ?? DEFAULT_REGISTRATION_TTL
     this.heartbeatInterval = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL
     this.registry = new SuperPeerRegistry(this.ttl)
-    this.announcer = new Announcer(libp2p, requireSelectors(options), ServiceRole.TRACKER, this.log)
+    this.access.set('super-peers', requireAccess(options.allow, 'tracker'))
+    this.announcer = new Announcer(libp2p, requireSelectors(options), ServiceRole.TRACKER, this.log, error => { this.emit('announce-refused', { error }) })
     this.expiry = repeatingTask(() => { this.expireSilent() }, Math.max(250, this.ttl / 4))
   }
 
@@ -69,6 +75,9 @@ export class Tracker extends RoleNode {
 
   private register (request: Registration, connection: Connection): RegistrationResponse {
     const reply = { ttlMs: this.ttl, heartbeatMs: this.heartbeatInterval, error: '' }
+    if (!this.admits('super-peers', connection.remotePeer)) {
+      return { ...reply, status: RegistrationResponse.Status.FORBIDDEN, error: `Super-peer ${connection.remotePeer.toString()} is not on this tracker's allow list` }
+    }
     if (request.leaving) {
       if (this.registry.remove(connection.remotePeer.toString()) != null) {
         this.emit('super-peer-left', { peerId: connection.remotePeer.toString() })

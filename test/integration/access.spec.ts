@@ -1,0 +1,129 @@
+import { strict as assert } from 'node:assert'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { Preloader, Selector, SuperPeer, Tracker, publish, status } from 'p2pcdn'
+import { BIN } from '../../src/cli/child-node.ts'
+import { createNode } from '../../src/node/create-node.ts'
+import { readSwarmKey, writeNewSwarmKey } from '../../src/node/keys.ts'
+import { eventually, randomFile, tempDir } from '../helpers.ts'
+import type { RoleEventDetail, RoleNode } from 'p2pcdn'
+import type { PrivateKey } from '@libp2p/interface'
+
+async function identity (): Promise<{ key: PrivateKey, id: string }> {
+  const key = await generateKeyPair('Ed25519')
+  return { key, id: peerIdFromPrivateKey(key).toString() }
+}
+
+function eventsOf (node: RoleNode): RoleEventDetail[] {
+  const events: RoleEventDetail[] = []
+  node.addEventListener('event', (evt) => { events.push(evt.detail) })
+  return events
+}
+
+describe('access: allow lists and private networks', function () {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  const nodes: RoleNode[] = []
+  let selectors: string[]
+  let selector: Selector
+  let tracker: Tracker
+  let preloader: Preloader
+  let publisher: { key: PrivateKey, id: string }
+  let member: SuperPeer
+
+  before(async () => {
+    dir = await tempDir()
+    const [trackerKey, preloaderKey, memberKey] = await Promise.all([identity(), identity(), identity()])
+    publisher = await identity()
+    selector = await Selector.start({ allow: [trackerKey.id, preloaderKey.id] })
+    nodes.push(selector)
+    selectors = [selector.multiaddrs[0].toString()]
+    tracker = await Tracker.start({ selectors, privateKey: trackerKey.key, allow: [memberKey.id], heartbeatInterval: 300 })
+    preloader = await Preloader.start({ selectors, privateKey: preloaderKey.key, allow: [memberKey.id], publishers: [publisher.id], refreshInterval: 300 })
+    member = await SuperPeer.start({ selectors, privateKey: memberKey.key })
+    nodes.push(tracker, preloader, member)
+    await randomFile(join(dir.path, 'a.bin'), 300_000)
+    await publish({ source: join(dir.path, 'a.bin'), selectors, privateKey: publisher.key, replicas: 1, wait: true, waitTimeout: 20_000 })
+  })
+
+  after(async () => {
+    await Promise.all(nodes.map(async node => node.stop()))
+    await dir.remove()
+  })
+
+  it('refuses a super-peer missing from the lists: no registration, no pre-cache list, nothing recorded', async () => {
+    const trackerEvents = eventsOf(tracker)
+    const stranger = await SuperPeer.start({ selectors })
+    nodes.push(stranger)
+    const strangerEvents = eventsOf(stranger)
+    const listRefused = await eventually(() => strangerEvents.find(e => e.event === 'precache-list-failed'), 10_000, 'the pre-cache refusal')
+    assert.equal(listRefused.refused, true)
+    assert.match(String(listRefused.error), /not on this preloader's allow list/)
+    // refused at every heartbeat, reported once
+    await eventually(() => tracker.refusals.count >= 2 ? true : undefined, 5_000, 'a second refused heartbeat')
+    assert.deepEqual(trackerEvents.filter(e => e.event === 'access-refused').map(e => e.peerId), [stranger.peerId.toString()])
+    assert.deepEqual(tracker.registry.all().map(r => r.peerId.toString()), [member.peerId.toString()])
+    const network = await status({ selectors })
+    assert.deepEqual(network.catalog[0].placedOn, [member.peerId.toString()])
+    assert.equal(stranger.store.resources().length, 0)
+    await stranger.stop()
+  })
+
+  it('refuses a publisher missing from the list before storing a byte', async () => {
+    const before = preloader.store.used
+    await randomFile(join(dir.path, 'b.bin'), 200_000)
+    await assert.rejects(publish({ source: join(dir.path, 'b.bin'), selectors, replicas: 1 }), (err: any) => {
+      assert.equal(err.name, 'AccessDeniedError')
+      assert.match(err.message, /not on this preloader's publisher allow list/)
+      return true
+    })
+    assert.equal(preloader.catalog.list().length, 1)
+    assert.equal(preloader.store.used, before)
+  })
+
+  it('keeps a tracker that is not on the selector\'s list out of every selection', async () => {
+    const selectorEvents = eventsOf(selector)
+    const rogue = await Tracker.start({ selectors, allow: 'open' })
+    nodes.push(rogue)
+    const network = await status({ selectors })
+    assert.deepEqual(network.trackers.map(t => t.peerId), [tracker.peerId.toString()])
+    assert.deepEqual(selectorEvents.filter(e => e.event === 'access-refused').map(e => e.peerId), [rogue.peerId.toString()])
+    await rogue.stop()
+  })
+
+  it('will not start a tracker, preloader or selector without an access decision', async () => {
+    await assert.rejects(Tracker.start({ selectors } as any), (err: any) => err.name === 'InvalidOptionError' && /--allow <file>.*--open/.test(err.message))
+    await assert.rejects(Selector.start({} as any), { name: 'InvalidOptionError' })
+    const child = spawn(process.execPath, [BIN, 'start', '--role', 'tracker', '--selector', selectors[0]], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => { stderr += String(d) })
+    const [code] = await once(child, 'exit')
+    assert.equal(code, 2)
+    assert.match(stderr, /--role tracker needs --allow <file> .* or --open/)
+  })
+
+  it('exchanges nothing with a node holding a different swarm key', async () => {
+    const keyA = join(dir.path, 'a.key')
+    const keyB = join(dir.path, 'b.key')
+    await writeNewSwarmKey(keyA)
+    await writeNewSwarmKey(keyB)
+    await assert.rejects(writeNewSwarmKey(keyA), /never overwritten/)
+    const privateSelector = await Selector.start({ allow: 'open', psk: await readSwarmKey(keyA) })
+    nodes.push(privateSelector)
+    const addr = privateSelector.multiaddrs[0]
+    for (const psk of [await readSwarmKey(keyB), undefined]) {
+      const outsider = await createNode({ listen: [], dhtClientMode: true, psk })
+      await outsider.start()
+      try {
+        await assert.rejects(outsider.dial(addr, { signal: AbortSignal.timeout(2_000) }))
+        assert.equal(privateSelector.libp2p.getConnections().length, 0)
+      } finally {
+        await outsider.stop()
+      }
+    }
+    const network = await status({ selectors: [addr.toString()], psk: await readSwarmKey(keyA) })
+    assert.deepEqual(network.trackers, [])
+  })
+})
