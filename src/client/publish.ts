@@ -1,4 +1,5 @@
 import { withClient } from './session.ts'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
 import { describeBytes, describeFile, describeUrl, fileChunks, rechunk } from '../content/chunker.ts'
@@ -33,6 +34,11 @@ export interface PublishInput extends ClientOptions, AbortOptions {
   name?: string
   mediaType?: string
   chunkSize?: number
+  /**
+   * Private: viewers need a token signed by `privateKey` (see `signToken`)
+   * to fetch any chunk. Requires `privateKey`, the publisher's identity.
+   */
+  private?: boolean
   /** Resolve only once the trackers report `replicas` holders. */
   wait?: boolean
   /** How long `wait` may take. Default 5 minutes. */
@@ -67,8 +73,13 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
   if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
     throw new InvalidOptionError(`--chunk-size must be between ${MIN_CHUNK_SIZE} and ${MAX_CHUNK_SIZE} bytes`)
   }
+  if (input.private === true && input.privateKey == null) {
+    throw new InvalidOptionError('A private resource needs the publisher\'s identity key (--identity <file>): its tokens are signed with it')
+  }
+  const publisher = input.private === true && input.privateKey != null ? peerIdFromPrivateKey(input.privateKey).toMultihash().bytes : undefined
   const isUrl = isHttpSource(input.source)
   const describeOptions = {
+    publisher,
     chunkSize,
     name: input.name,
     mediaType: input.mediaType,
@@ -118,7 +129,7 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
       }
       files = Object.fromEntries(members)
       const bytes = encodeResourceSet(members)
-      resource = await describeBytes(bytes, { chunkSize, name: input.name ?? basename(input.source), mediaType: RESOURCE_SET_MEDIA_TYPE })
+      resource = await describeBytes(bytes, { chunkSize, publisher, name: input.name ?? basename(input.source), mediaType: RESOURCE_SET_MEDIA_TYPE })
       await upload(resource, rechunk([bytes], chunkSize))
     } else if (isUrl) {
       resource = await describeUrl(input.source, describeOptions)

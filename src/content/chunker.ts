@@ -41,6 +41,8 @@ export interface DescribeOptions extends AbortOptions {
   chunkSize?: number
   name?: string
   mediaType?: string
+  /** Makes the resource private to this publisher (peer id bytes): chunk streams then need its token. */
+  publisher?: Uint8Array
   onChunk?(index: number, bytes: number): void
 }
 
@@ -60,7 +62,8 @@ async function describe (chunks: AsyncIterable<Uint8Array>, source: string, name
     size: BigInt(size),
     chunkSize,
     chunkHashes,
-    source
+    source,
+    publisher: options.publisher
   })
 }
 

@@ -3,6 +3,7 @@ import { resourceIdOf } from './resource-id.ts'
 import { MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_LABEL_LENGTH, MAX_MANIFEST_LENGTH, MIN_CHUNK_SIZE } from './limits.ts'
 import { ChunkVerificationError, InvalidManifestError, ManifestMismatchError } from '../errors.ts'
 import { Manifest } from '../protocols/manifest/pb.ts'
+import { publisherOf } from '../access/token.ts'
 import type { CID } from 'multiformats/cid'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -53,6 +54,11 @@ export function validateManifest (manifest: Manifest): void {
   }
   if (manifest.source !== PRELOADER_SOURCE && !isHttpSource(manifest.source)) {
     throw new InvalidManifestError(`Manifest source must be ${PRELOADER_SOURCE} or an http(s) URL`)
+  }
+  try {
+    publisherOf(manifest.publisher)
+  } catch (err: any) {
+    throw new InvalidManifestError(`Manifest publisher is not a usable peer id: ${err.message}`)
   }
   if (manifest.name.length > MAX_LABEL_LENGTH || manifest.mediaType.length > MAX_LABEL_LENGTH || manifest.source.length > MAX_LABEL_LENGTH) {
     throw new InvalidManifestError('Manifest labels are too long')

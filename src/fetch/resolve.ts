@@ -1,4 +1,5 @@
 import { PeerSource, HttpRangeSource } from './sources.ts'
+import type { SourceOptions } from './sources.ts'
 import { lookup } from '../protocols/lookup/index.ts'
 import { fetchManifest } from '../protocols/manifest/index.ts'
 import { PRELOADER_SOURCE } from '../content/manifest.ts'
@@ -123,14 +124,16 @@ export class SourcePlan {
   private readonly resource: Resource
   private readonly selection: Selection
   private readonly max: number
-  private readonly options: AbortOptions
+  private readonly options: SourceOptions
   private readonly holderCount: number
   private holdersOpened = 0
   private originTried = false
+  /** The first holder's refusal of our access token, if any. */
+  private denied?: Error
   /** Why the origin was used, once it was. */
   originReason?: string
 
-  constructor (node: P2pcdnLibp2p, holders: PeerInfo[], resource: Resource, selection: Selection, max: number, options: AbortOptions = {}) {
+  constructor (node: P2pcdnLibp2p, holders: PeerInfo[], resource: Resource, selection: Selection, max: number, options: SourceOptions = {}) {
     this.node = node
     this.untried = [...holders]
     this.holderCount = holders.length
@@ -148,11 +151,20 @@ export class SourcePlan {
       for (const result of results) {
         if (result.status === 'fulfilled') {
           opened.push(result.value)
+        } else if (result.reason?.name === 'AccessDeniedError') {
+          this.denied ??= result.reason
         }
       }
     }
     this.holdersOpened += opened.length
-    if (opened.length > 0 || this.originTried) {
+    if (opened.length > 0) {
+      return opened
+    }
+    if (this.originTried) {
+      // holders that refused our token explain the failure better than "no source"
+      if (this.denied != null) {
+        throw this.denied
+      }
       return opened
     }
     this.originTried = true
@@ -164,7 +176,7 @@ export class SourcePlan {
 }
 
 /** The origin of a resource: the preloader's own store, or its http(s) URL. */
-export async function openOriginSources (node: P2pcdnLibp2p, selection: Selection, resource: Resource, options: AbortOptions = {}): Promise<ChunkSource[]> {
+export async function openOriginSources (node: P2pcdnLibp2p, selection: Selection, resource: Resource, options: SourceOptions = {}): Promise<ChunkSource[]> {
   if (resource.manifest.source !== PRELOADER_SOURCE) {
     return [new HttpRangeSource(resource)]
   }

@@ -10,6 +10,11 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 
 export type SourceKind = 'super-peer' | 'origin'
 
+export interface SourceOptions extends AbortOptions {
+  /** The access token of a private resource, presented when each chunk stream opens. */
+  token?: Uint8Array
+}
+
 /** Somewhere chunks can come from. Answers are verified by the fetcher, not here. */
 export interface ChunkSource {
   /** A peer id, or the origin's URL. */
@@ -34,12 +39,15 @@ export class PeerSource implements ChunkSource {
   private reopening?: Promise<void>
   private aborted?: Error
 
-  static async open (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, options: AbortOptions = {}): Promise<PeerSource> {
-    const session = await ChunkSession.open(node, peerInfoToDialTarget(peer), resource.id, { chunkSize: resource.manifest.chunkSize, signal: options.signal })
-    return new PeerSource(node, peer, resource, kind, session)
+  private readonly token?: Uint8Array
+
+  static async open (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, options: SourceOptions = {}): Promise<PeerSource> {
+    const session = await ChunkSession.open(node, peerInfoToDialTarget(peer), resource.id, { chunkSize: resource.manifest.chunkSize, signal: options.signal, token: options.token })
+    return new PeerSource(node, peer, resource, kind, session, options.token)
   }
 
-  private constructor (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, session: ChunkSession) {
+  private constructor (node: Libp2p, peer: PeerInfo, resource: Resource, kind: SourceKind, session: ChunkSession, token?: Uint8Array) {
+    this.token = token
     this.node = node
     this.peer = peer
     this.resource = resource
@@ -61,7 +69,7 @@ export class PeerSource implements ChunkSource {
   private async reopen (): Promise<void> {
     try {
       const old = this.session
-      this.session = await ChunkSession.open(this.node, peerInfoToDialTarget(this.peer), this.resource.id, { chunkSize: this.resource.manifest.chunkSize })
+      this.session = await ChunkSession.open(this.node, peerInfoToDialTarget(this.peer), this.resource.id, { chunkSize: this.resource.manifest.chunkSize, token: this.token })
       // the holder closed its side of the old stream; close ours so neither end keeps it
       old.abort(new Error('Replaced after the holder closed it while idle'))
       if (this.aborted != null) {

@@ -21,7 +21,7 @@ async function writeSecret (path: string, bytes: Uint8Array, what: string): Prom
   try {
     await writeFile(path, bytes, { mode: 0o600, flag: 'wx' })
   } catch (err: any) {
-    throw new InvalidOptionError(err.code === 'EEXIST' ? `${path} exists; a ${what} is never overwritten` : `Cannot write the ${what} ${path}: ${err.message}`)
+    throw new InvalidOptionError(err.code === 'EEXIST' ? `${path} already exists; keys are never overwritten` : `Cannot write the ${what} ${path}: ${err.message}`)
   }
 }
 

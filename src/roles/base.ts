@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { ChunkStore } from '../store/chunk-store.ts'
 import { Periodic } from './periodic.ts'
 import { logger } from '@libp2p/logger'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { createNode } from '../node/create-node.ts'
@@ -74,10 +75,14 @@ export function requireSelectors (options: SelectorClientOptions): Multiaddr[] {
   return parseMultiaddrs(options.selectors, 'selector')
 }
 
+/** Each role's key, for what it signs itself (a preloader's pre-cache grants). */
+const identityKeys = new WeakMap<P2pcdnLibp2p, PrivateKey>()
+
 export async function startLibp2p (options: CommonOptions, dhtClientMode: boolean): Promise<P2pcdnLibp2p> {
   const listen = parseMultiaddrs(options.listen ?? DEFAULT_LISTEN, 'listen').map(ma => ma.toString())
-  const privateKey = options.privateKey ?? (options.dataDir == null ? undefined : await loadOrCreateIdentity(options.dataDir))
+  const privateKey = options.privateKey ?? (options.dataDir == null ? await generateKeyPair('Ed25519') : await loadOrCreateIdentity(options.dataDir))
   const node = await createNode({ listen, privateKey, psk: options.psk, dhtClientMode, maxConnections: options.maxConnections })
+  identityKeys.set(node, privateKey)
   await node.start()
   return node
 }
@@ -125,6 +130,15 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
     // libp2p drops expired peer records only when it lists them: list them now and then
     this.peerSweep = new Periodic(async () => { await sweepPeerStore(libp2p) }, PEER_SWEEP_INTERVAL)
     this.peerSweep.start()
+  }
+
+  /** The key behind `peerId`. */
+  protected get privateKey (): PrivateKey {
+    const key = identityKeys.get(this.libp2p)
+    if (key == null) {
+      throw new Error('This node was not started by startLibp2p')
+    }
+    return key
   }
 
   get peerId (): PeerId {

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { Preloader, Selector, SuperPeer, Tracker, publish, status } from 'p2pcdn'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { AllowList, Preloader, Selector, SuperPeer, Tracker, publish, status } from 'p2pcdn'
 import { BIN } from '../../src/cli/child-node.ts'
 import { createNode } from '../../src/node/create-node.ts'
 import { readSwarmKey, writeNewSwarmKey } from '../../src/node/keys.ts'
@@ -102,6 +103,30 @@ describe('access: allow lists and private networks', function () {
     const [code] = await once(child, 'exit')
     assert.equal(code, 2)
     assert.match(stderr, /--role tracker needs --allow <file> .* or --open/)
+  })
+
+  it('creates keys with the CLI: 0600, never overwritten, ids that allow lists accept', async () => {
+    const run = async (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => { stdout += String(d) })
+      child.stderr.on('data', (d) => { stderr += String(d) })
+      const [code] = await once(child, 'exit')
+      return { code, stdout: stdout.trim(), stderr }
+    }
+    const file = join(dir.path, 'viewer.key')
+    const created = await run('key', 'new', file)
+    assert.equal(created.code, 0)
+    assert.equal((await stat(file)).mode & 0o777, 0o600)
+    assert.equal((await run('key', 'id', file)).stdout, created.stdout)
+    assert.equal(AllowList.of([created.stdout]).allows(peerIdFromString(created.stdout)), true)
+    const again = await run('key', 'new', file)
+    assert.equal(again.code, 2)
+    assert.match(again.stderr, /already exists; keys are never overwritten/)
+    const badExpiry = await run('token', 'bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq', '--identity', file, '--expires', 'soon')
+    assert.equal(badExpiry.code, 2)
+    assert.match(badExpiry.stderr, /--expires must be a duration/)
   })
 
   it('exchanges nothing with a node holding a different swarm key', async () => {

@@ -10,6 +10,7 @@ interface GetFlags extends ClientKeyFlags {
   selector?: string[]
   output?: string
   json?: boolean
+  token?: string
 }
 
 export function getCommand (): Command {
@@ -18,6 +19,7 @@ export function getCommand (): Command {
     .argument('<id>', 'the resource id printed by publish')
     .option('--selector <multiaddr>', 'a selector of the network (repeatable)', collect)
     .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('--token <token>', 'access token of a private resource (from p2pcdn token)')
     .option('--json', 'print the summary as one JSON line (requires -o)'))
     .addHelpText('after', `
 Examples:
@@ -33,6 +35,7 @@ Examples:
       const result = await get({
         id,
         ...await clientKeys(flags),
+        token: flags.token,
         selectors: requireSelectorFlag(flags.selector),
         output: flags.output ?? process.stdout,
         onManifest: (manifest) => { total = Number(manifest.size) },

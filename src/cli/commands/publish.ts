@@ -13,6 +13,7 @@ interface PublishFlags extends ClientKeyFlags {
   wait?: boolean
   timeout?: string
   json?: boolean
+  private?: boolean
 }
 
 export function publishCommand (): Command {
@@ -23,6 +24,7 @@ export function publishCommand (): Command {
     .option('--replicas <n>', 'super-peers that should hold it', '2')
     .option('--name <name>', 'name recorded in the manifest (default: the file name)')
     .option('--chunk-size <size>', 'chunk size, 16KiB to 4MiB', '256KiB')
+    .option('--private', 'viewers need a token signed with --identity (p2pcdn token) to fetch it')
     .option('--wait', 'return once the tracker reports <replicas> holders')
     .option('--timeout <seconds>', 'how long --wait may take', '300')
     .option('--json', 'print one JSON line'))
@@ -42,6 +44,7 @@ Examples:
         name: flags.name,
         chunkSize: sizeOption(flags.chunkSize, '--chunk-size'),
         wait: flags.wait === true,
+        private: flags.private === true,
         waitTimeout: (intOption(flags.timeout, '--timeout', 1, 86_400) ?? 300) * 1000,
         onProgress: (p) => { bar.update(p.phase, p.bytes, p.total, p.holders == null ? '' : `holders: ${p.holders}`) }
       })

@@ -3,8 +3,9 @@ import { CHUNK_PROTOCOL, IDLE_TIMEOUT, MAX_CHUNK_STREAMS, MAX_OPEN_LENGTH, MAX_R
 import { chunkCount } from '../../content/manifest.ts'
 import { resourceIdFromBytes } from '../../content/resource-id.ts'
 import { FramedStream } from '../../wire/framing.ts'
+import { publisherOf, verifyToken } from '../../access/token.ts'
 import type { Manifest } from '../../content/manifest.ts'
-import type { Connection, Libp2p, Logger, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 /** What a chunk server serves from: the chunk store of a super-peer or preloader. */
@@ -23,6 +24,8 @@ export interface ChunkServerStats {
   bytesServed: number
   /** Streams reset for malformed or abusive input. */
   rejected: number
+  /** Opens of private resources refused for a missing, expired or wrong token. */
+  forbidden: number
 }
 
 export interface ChunkServerInit {
@@ -32,6 +35,11 @@ export interface ChunkServerInit {
   /** How long a stream may sit without a request before it is closed. Default 60 s. */
   idleTimeout?: number
   onRefused?(id: CID, peer: Connection['remotePeer']): void
+  /**
+   * Besides a private resource's publisher, whose signed tokens are accepted:
+   * a super-peer trusts pre-cache grants from its preloader, a preloader its own.
+   */
+  trustedSigners?(): PeerId[]
 }
 
 /**
@@ -40,7 +48,7 @@ export interface ChunkServerInit {
  * an error reply, is closed, and counts as refused.
  */
 export class ChunkServer {
-  readonly stats: ChunkServerStats = { refused: 0, active: 0, chunksServed: 0, bytesServed: 0, rejected: 0 }
+  readonly stats: ChunkServerStats = { refused: 0, active: 0, chunksServed: 0, bytesServed: 0, rejected: 0, forbidden: 0 }
   private readonly init: ChunkServerInit
 
   constructor (init: ChunkServerInit) {
@@ -75,6 +83,13 @@ export class ChunkServer {
       const manifest = provider.heldManifest(id)
       if (manifest == null) {
         await this.refuse(framed, `Resource ${id.toString()} is not held here`, id, connection)
+        return
+      }
+      const denied = await this.checkAccess(manifest, id, open.token, connection.remotePeer)
+      if (denied != null) {
+        this.stats.forbidden++
+        await framed.write({ status: ChunkOpenResponse.Status.FORBIDDEN, error: denied }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+        await stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
         return
       }
       await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
@@ -126,6 +141,20 @@ export class ChunkServer {
     await framed.writeBytes(data, { signal })
     this.stats.chunksServed++
     this.stats.bytesServed += data.byteLength
+  }
+
+  /** Why `peer` may not open a private resource, or undefined when it may (or the resource is public). */
+  private async checkAccess (manifest: Manifest, id: CID, token: Uint8Array | undefined, peer: PeerId): Promise<string | undefined> {
+    const publisher = publisherOf(manifest.publisher)
+    if (publisher == null) {
+      return undefined
+    }
+    try {
+      await verifyToken(token, { resource: id, peer, signers: [publisher, ...(this.init.trustedSigners?.() ?? [])] })
+      return undefined
+    } catch (err: any) {
+      return err.message
+    }
   }
 
   /** S5022: the resource is not held here; reply, close, count. */

@@ -1,6 +1,6 @@
 import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest } from './pb.ts'
 import { CHUNK_PROTOCOL, CHUNK_TIMEOUT, DEFAULT_PIPELINE_WINDOW, MAX_HEADER_LENGTH, OPEN_TIMEOUT } from './constants.ts'
-import { NotHeldError, ProtocolError, RemoteError } from '../../errors.ts'
+import { AccessDeniedError, NotHeldError, ProtocolError, RemoteError } from '../../errors.ts'
 import { FramedStream, encodeFrame } from '../../wire/framing.ts'
 import { withTimeout } from '../../wire/request.ts'
 import type { DialTarget } from '../../wire/request.ts'
@@ -13,6 +13,8 @@ export interface ChunkSessionOptions extends AbortOptions {
   chunkSize: number
   window?: number
   chunkTimeout?: number
+  /** The access token of a private resource. */
+  token?: Uint8Array
 }
 
 /**
@@ -36,10 +38,13 @@ export class ChunkSession {
     const stream = await node.dialProtocol(target, CHUNK_PROTOCOL, { signal })
     const session = new ChunkSession(stream, options)
     try {
-      await session.framed.write({ resource: id.bytes }, ChunkOpen, { signal })
+      await session.framed.write({ resource: id.bytes, token: options.token }, ChunkOpen, { signal })
       const response = await session.framed.read(ChunkOpenResponse, { maxLength: MAX_HEADER_LENGTH, signal })
       if (response.status === ChunkOpenResponse.Status.NOT_HELD) {
         throw new NotHeldError(response.error)
+      }
+      if (response.status === ChunkOpenResponse.Status.FORBIDDEN) {
+        throw new AccessDeniedError(`Chunk stream refused: ${response.error}`)
       }
       if (response.status !== ChunkOpenResponse.Status.OK) {
         throw new RemoteError(`Chunk stream refused: ${response.error}`)

@@ -9,8 +9,11 @@ export { PrecacheRequest, PrecacheResponse } from './pb.ts'
 
 export const PRECACHE_PROTOCOL = '/p2pcdn/precache/1.0.0'
 
-/** Resources on one pre-cache list; ~50 bytes each keeps the answer under 5 MiB. */
+/** Resources on one pre-cache list. */
 export const MAX_PRECACHE_ENTRIES = 100_000
+
+/** An entry is ~50 bytes, ~200 with a private resource's grant: the answer stays under 25 MiB. */
+const MAX_PRECACHE_ENTRY_LENGTH = 256
 
 /** Super-peers ask again this often by default; a new publish reaches them within it. */
 export const DEFAULT_PRECACHE_REFRESH = 5_000
@@ -19,7 +22,7 @@ export const precacheRequest: RequestSpec<PrecacheRequest, PrecacheResponse> = {
   protocol: PRECACHE_PROTOCOL,
   request: PrecacheRequest,
   response: PrecacheResponse,
-  maxResponseLength: MAX_CONTROL_MESSAGE + MAX_PRECACHE_ENTRIES * 50,
+  maxResponseLength: MAX_CONTROL_MESSAGE + MAX_PRECACHE_ENTRIES * MAX_PRECACHE_ENTRY_LENGTH,
   responseLimits: { resources: MAX_PRECACHE_ENTRIES },
   timeout: REQUEST_TIMEOUT
 }

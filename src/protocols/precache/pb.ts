@@ -160,6 +160,7 @@ export namespace PrecacheRequest {
 export interface PrecacheEntry {
   resource: Uint8Array
   size: bigint
+  token?: Uint8Array
 }
 
 export namespace PrecacheEntry {
@@ -180,6 +181,11 @@ export namespace PrecacheEntry {
         if ((obj.size != null && obj.size !== 0n)) {
           w.uint32(16)
           w.uint64(obj.size)
+        }
+
+        if (obj.token != null) {
+          w.uint32(26)
+          w.bytes(obj.token)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -203,6 +209,10 @@ export namespace PrecacheEntry {
             }
             case 2: {
               obj.size = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.token = reader.bytes()
               break
             }
             default: {
@@ -234,6 +244,13 @@ export namespace PrecacheEntry {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.token`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -256,6 +273,11 @@ export namespace PrecacheEntry {
     value: bigint
   }
 
+  export interface PrecacheEntryTokenFieldEvent {
+    field: '$.token'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<PrecacheEntry>): Uint8Array {
     return encodeMessage(obj, PrecacheEntry.codec())
   }
@@ -264,7 +286,7 @@ export namespace PrecacheEntry {
     return decodeMessage(buf, PrecacheEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrecacheEntry>): Generator<PrecacheEntryResourceFieldEvent | PrecacheEntrySizeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrecacheEntry>): Generator<PrecacheEntryResourceFieldEvent | PrecacheEntrySizeFieldEvent | PrecacheEntryTokenFieldEvent> {
     return streamMessage(buf, PrecacheEntry.codec(), opts)
   }
 }
@@ -452,6 +474,12 @@ export namespace PrecacheResponse {
     index: number
   }
 
+  export interface PrecacheResponseResourcesTokenFieldEvent {
+    field: '$.resources[].token'
+    value: Uint8Array
+    index: number
+  }
+
   export interface PrecacheResponseRefreshMsFieldEvent {
     field: '$.refreshMs'
     value: number
@@ -470,7 +498,7 @@ export namespace PrecacheResponse {
     return decodeMessage(buf, PrecacheResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrecacheResponse>): Generator<PrecacheResponseStatusFieldEvent | PrecacheResponseResourcesResourceFieldEvent | PrecacheResponseResourcesSizeFieldEvent | PrecacheResponseRefreshMsFieldEvent | PrecacheResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrecacheResponse>): Generator<PrecacheResponseStatusFieldEvent | PrecacheResponseResourcesResourceFieldEvent | PrecacheResponseResourcesSizeFieldEvent | PrecacheResponseResourcesTokenFieldEvent | PrecacheResponseRefreshMsFieldEvent | PrecacheResponseErrorFieldEvent> {
     return streamMessage(buf, PrecacheResponse.codec(), opts)
   }
 }

@@ -15,6 +15,7 @@ import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts
 import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
 import { AllowList, requireAccess } from '../../access/allow-list.ts'
 import type { AccessInput } from '../../access/allow-list.ts'
+import { signToken } from '../../access/token.ts'
 import type { Placement } from '../../placement/place-replicas.ts'
 import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
@@ -34,6 +35,9 @@ export interface PreloaderOptions extends SelectorClientOptions {
   /** Bytes the preloader may hold as origin. Default unbounded. */
   capacity?: number
 }
+
+/** A pre-cache grant outlives many list refreshes, so a preloader outage does not stop pre-caching at once. */
+const GRANT_TTL = 60 * 60_000
 
 interface KnownSuperPeer {
   peerId: PeerId
@@ -94,7 +98,7 @@ export class Preloader extends RoleNode {
     this.access.set('super-peers', superPeers)
     this.access.set('publishers', options.publishers == null ? (superPeers.isOpen ? AllowList.open() : AllowList.of([])) : AllowList.from(options.publishers))
     this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
-    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store), log: this.log })
+    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store), log: this.log, trustedSigners: () => [this.peerId] })
   }
 
   private async startRole (): Promise<void> {
@@ -145,7 +149,7 @@ export class Preloader extends RoleNode {
     return this.placement
   }
 
-  private precacheList (request: PrecacheRequest, connection: Connection): PrecacheResponse {
+  private async precacheList (request: PrecacheRequest, connection: Connection): Promise<PrecacheResponse> {
     if (!this.admits('super-peers', connection.remotePeer)) {
       return { status: PrecacheResponse.Status.FORBIDDEN, resources: [], refreshMs: this.refresh, error: `Super-peer ${connection.remotePeer.toString()} is not on this preloader's allow list` }
     }
@@ -161,7 +165,11 @@ export class Preloader extends RoleNode {
       status: PrecacheResponse.Status.OK,
       error: '',
       refreshMs: this.refresh,
-      resources: ids.map(id => this.catalog.get(id)?.resource).filter((r): r is Resource => r != null).map(resource => ({ resource: resource.id.bytes, size: resource.manifest.size }))
+      resources: await Promise.all(ids.map(id => this.catalog.get(id)?.resource).filter((r): r is Resource => r != null).map(async resource => ({
+        resource: resource.id.bytes,
+        size: resource.manifest.size,
+        token: resource.manifest.publisher == null ? undefined : await signToken(this.privateKey, { resource: resource.id, expires: Date.now() + GRANT_TTL, grantee: connection.remotePeer })
+      })))
     }
   }
 

@@ -18,6 +18,8 @@ export interface DownloadInit {
   store: ChunkStore
   id: CID
   selection: Selection
+  /** A private resource's grant from the preloader. */
+  token?: Uint8Array
   signal: AbortSignal
   /** Once the manifest is known: how many chunks in all, how many still to fetch. */
   onStart?(chunks: number, missing: number): void
@@ -48,7 +50,7 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
     return { bytes: 0, sources: [] }
   }
   const { holders } = await findHolders(node, selection, id, { signal, exclude: node.peerId })
-  const plan = new SourcePlan(node, holders, resource, selection, MAX_PEER_SOURCES, { signal })
+  const plan = new SourcePlan(node, holders, resource, selection, MAX_PEER_SOURCES, { signal, token: init.token })
   let pending: StoredChunk[] = []
   const flush = async (): Promise<void> => {
     const batch = pending

@@ -55,6 +55,8 @@ export class SuperPeer extends RoleNode {
   /** Trackers that refused us, so the refusal is reported once, not every heartbeat. */
   private readonly refusedBy = new Set<string>()
   private assigned = new Map<string, CID>()
+  /** The preloader's grants for the private resources on our list. */
+  private readonly grants = new Map<string, Uint8Array>()
 
   static async start (options: SuperPeerOptions): Promise<SuperPeer> {
     const selectors = requireSelectors(options)
@@ -86,7 +88,9 @@ export class SuperPeer extends RoleNode {
       node: libp2p,
       provider: storeChunkProvider(store),
       log: this.log,
-      onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) }
+      onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) },
+      // other super-peers pre-cache private resources with grants from the preloader we trust
+      trustedSigners: () => this.selection?.preloaders.map(p => p.peerId) ?? []
     })
     this.heartbeat = new Periodic(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
     this.precache = new Periodic(async () => { await this.refreshList() }, DEFAULT_PRECACHE_REFRESH)
@@ -231,8 +235,12 @@ export class SuperPeer extends RoleNode {
       if (response.refreshMs > 0) {
         this.precache.setInterval(response.refreshMs)
       }
+      this.grants.clear()
       this.assigned = new Map(response.resources.map(entry => {
         const id = resourceIdFromBytes(entry.resource)
+        if (entry.token != null) {
+          this.grants.set(id.toString(), entry.token)
+        }
         return [id.toString(), id]
       }))
       await this.evictUnassigned()
@@ -292,6 +300,7 @@ export class SuperPeer extends RoleNode {
         store: this.store,
         id,
         selection,
+        token: this.grants.get(key),
         signal: this.controller.signal,
         onStart: (chunks, missing) => {
           this.emit('download-started', { id: key, attempt: this.backoff.attempts(key) + 1, chunks, missing })

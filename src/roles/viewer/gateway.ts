@@ -1,3 +1,4 @@
+import { parseToken, publisherOf, verifyToken } from '../../access/token.ts'
 import { createServer } from 'node:http'
 import { writableSink } from '../../fetch/writable-sink.ts'
 import { RESOURCE_SET_MEDIA_TYPE, MAX_RESOURCE_SET_SIZE, decodeResourceSet } from '../../content/resource-set.ts'
@@ -105,8 +106,9 @@ export class Gateway {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new HttpError(405, 'Only GET and HEAD are served')
       }
-      const resource = await this.target(new URL(req.url ?? '/', 'http://gateway').pathname, controller.signal)
-      await this.serve(req, res, resource, controller.signal)
+      const url = new URL(req.url ?? '/', 'http://gateway')
+      const resource = await this.target(url.pathname, controller.signal)
+      await this.serve(req, res, resource, tokenOf(req, url), controller.signal)
     } catch (err: any) {
       if (res.headersSent) {
         // the status line is gone; a cut connection is the only honest signal left
@@ -115,7 +117,7 @@ export class Gateway {
       }
       const status = err instanceof HttpError
         ? err.status
-        : err.name === 'InvalidResourceIdError' ? 400 : err.name === 'ResourceNotFoundError' ? 404 : controller.signal.aborted ? 499 : 502
+        : err.name === 'InvalidResourceIdError' || err.name === 'InvalidOptionError' ? 400 : err.name === 'AccessDeniedError' ? 403 : err.name === 'ResourceNotFoundError' ? 404 : controller.signal.aborted ? 499 : 502
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${err.message}\n`)
     }
   }
@@ -166,15 +168,20 @@ export class Gateway {
     return set
   }
 
-  private async serve (req: IncomingMessage, res: ServerResponse, resource: Resource, signal: AbortSignal): Promise<void> {
+  private async serve (req: IncomingMessage, res: ServerResponse, resource: Resource, token: Uint8Array | undefined, signal: AbortSignal): Promise<void> {
+    const publisher = publisherOf(resource.manifest.publisher)
+    if (publisher != null) {
+      // not even a HEAD or a 304 without a valid token: a private resource's size and type are its publisher's business
+      await verifyToken(token, { resource: resource.id, peer: this.viewer.peerId, signers: [publisher] })
+    }
     const size = Number(resource.manifest.size)
     const etag = `"${resource.id.toString()}"`
     const headers: Record<string, string | number> = {
       'content-type': resource.manifest.mediaType === RESOURCE_SET_MEDIA_TYPE ? 'application/json' : resource.manifest.mediaType || 'application/octet-stream',
       'accept-ranges': 'bytes',
       etag,
-      // the id is the content's hash: these bytes never change
-      'cache-control': 'public, max-age=31536000, immutable'
+      // the id is the content's hash: these bytes never change; shared caches must not keep private ones
+      'cache-control': `${publisher == null ? 'public' : 'private'}, max-age=31536000, immutable`
     }
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers).end()
@@ -204,6 +211,7 @@ export class Gateway {
     const sink = writableSink(res)
     await this.viewer.get(resource.id, {
       range: wanted,
+      token,
       signal,
       write: async (data) => {
         if (!res.headersSent) {
@@ -214,4 +222,11 @@ export class Gateway {
     })
     res.end()
   }
+}
+
+/** A private resource's token: `?token=` (a signed URL) or `Authorization: Bearer`. */
+function tokenOf (req: IncomingMessage, url: URL): Uint8Array | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
+  const text = url.searchParams.get('token') ?? bearer
+  return text == null ? undefined : parseToken(text)
 }

@@ -1,3 +1,4 @@
+import { parseToken, publisherOf, verifyToken } from '../../access/token.ts'
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
 import { InvalidOptionError } from '../../errors.ts'
@@ -38,6 +39,8 @@ export interface GetOptions extends AbortOptions {
   /** Called once the manifest is known, before any byte is written. */
   onManifest?(manifest: Manifest): void
   onProgress?(progress: FetchProgress): void
+  /** For a private resource: a token signed by its publisher (bytes, or as `p2pcdn token` prints it). */
+  token?: Uint8Array | string
 }
 
 export interface GetResult {
@@ -148,7 +151,13 @@ export class Viewer extends RoleNode {
     const first = Math.floor(range.start / chunkSize)
     const last = range.end < range.start ? first - 1 : Math.floor(range.end / chunkSize)
     const indexes = Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i)
-    const plan = new SourcePlan(this.libp2p, holders, resource, selection, this.maxSources, { signal })
+    const token = typeof options.token === 'string' ? parseToken(options.token) : options.token
+    const publisher = publisherOf(resource.manifest.publisher)
+    if (publisher != null) {
+      // refuse here, with the reason, rather than after every holder has
+      await verifyToken(token, { resource: id, peer: this.peerId, signers: [publisher] })
+    }
+    const plan = new SourcePlan(this.libp2p, holders, resource, selection, this.maxSources, { signal, token })
     const sources = indexes.length === 0 ? [] : await plan.next()
     if (plan.originReason != null) {
       this.emit('origin-fallback', { id: id.toString(), reason: plan.originReason })
