@@ -9,7 +9,7 @@ export type DropReason =
   | 'bad-chunk'
   /** The holder ended its side of the stream part-way through an answer. */
   | 'truncated'
-  /** An answer the client did not ask for: a wrong index, or a header no honest server sends. */
+  /** An answer the client did not ask for: a wrong index, more data than was asked for, or a header no honest server sends. */
   | 'unrequested'
   | 'failure'
 

@@ -59,7 +59,9 @@ class StreamEnding {
     // a protocol error on a live stream is something the holder sent: a wrong
     // index, a length beyond the chunk size, an undecodable header. On an
     // ended stream it is only the end arriving where an answer should have.
-    if (err?.name === 'ProtocolError' && !this.endedByRemote) {
+    // The read buffer holds every answer asked for: overflowing it takes
+    // answers nobody asked for.
+    if ((err?.name === 'ProtocolError' || err?.name === 'StreamBufferError') && !this.endedByRemote) {
       return 'unrequested'
     }
     return undefined
