@@ -1,5 +1,6 @@
 import { verifyChunk } from '../content/manifest.ts'
 import { DownloadFailedError } from '../errors.ts'
+import type { DropReason } from './faults.ts'
 import type { ChunkSource, SourceKind } from './sources.ts'
 import type { Manifest } from '../content/manifest.ts'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -11,6 +12,8 @@ export interface SourceTally {
   chunks: number
   /** Why the source was dropped, if it was. */
   error?: string
+  /** Set with `error`: whether the source sent bad data or merely failed. */
+  reason?: DropReason
   /** When it was dropped, in ms since `startedAt`. */
   droppedAtMs?: number
 }
@@ -21,6 +24,14 @@ export interface FetchProgress {
   source: string
   done: number
   total: number
+}
+
+export interface SourceDrop {
+  source: ChunkSource
+  reason: DropReason
+  error: Error
+  /** The chunk being fetched from it when it was dropped. */
+  index: number
 }
 
 export interface FetchChunksOptions {
@@ -42,6 +53,11 @@ export interface FetchChunksOptions {
    */
   ordered?: boolean
   onProgress?(progress: FetchProgress): void
+  /**
+   * Told when a source is dropped, and why. Called synchronously on the
+   * delivery path: anything slow (a report to the tracker) must not be awaited.
+   */
+  onDrop?(drop: SourceDrop): void
   /**
    * How far past the lowest chunk not yet delivered (in `ordered` mode: not
    * yet consumed) a request may reach, in chunks. Bounds what waits in memory.
@@ -202,12 +218,22 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
     active.add(source)
     let failed = false
     let pending = 0
-    const drop = (err: Error): void => {
-      if (!failed) {
-        failed = true
-        tally.error = err.message
-        tally.droppedAtMs = Date.now() - started
-        source.abort(err)
+    const drop = (err: Error, index: number): void => {
+      if (failed) {
+        return
+      }
+      failed = true
+      const reason = dropReason(source, err)
+      tally.error = err.message
+      tally.reason = reason
+      tally.droppedAtMs = Date.now() - started
+      source.abort(err)
+      if (halted == null) {
+        try {
+          options.onDrop?.({ source, reason, error: err, index })
+        } catch {
+          // an observer's mistake must not change what the fetch does
+        }
       }
     }
     const lane = async (): Promise<void> => {
@@ -245,7 +271,7 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
             inflight.delete(index)
             requeue(index)
           }
-          drop(err)
+          drop(err, index)
           notify()
           continue
         } finally {
@@ -328,4 +354,12 @@ export async function fetchChunks (options: FetchChunksOptions): Promise<FetchRe
   }
   const reasons = tallies.filter(t => t.error != null).map(t => `${t.label}: ${t.error}`)
   throw new DownloadFailedError(`${total - done} of ${total} chunks could not be fetched${reasons.length > 0 ? ` (${reasons.join('; ')})` : ' (no source)'}`)
+}
+
+/** Bad bytes are caught here; how the stream broke only the source can tell. */
+function dropReason (source: ChunkSource, err: Error): DropReason {
+  if (err?.name === 'ChunkVerificationError') {
+    return 'bad-chunk'
+  }
+  return source.faultOf?.(err) ?? 'failure'
 }

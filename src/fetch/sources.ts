@@ -3,9 +3,10 @@ import { RemoteError } from '../errors.ts'
 import { SilenceTimer } from '../wire/silence.ts'
 import { chunkLength } from '../content/manifest.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
+import type { DropReason } from './faults.ts'
 import type { Resource } from '../content/manifest.ts'
 import type { PeerInfo } from '../wire/peers.ts'
-import type { AbortOptions, Libp2p } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export type SourceKind = 'super-peer' | 'origin'
@@ -25,6 +26,51 @@ export interface ChunkSource {
   request(index: number): Promise<Uint8Array | Uint8ArrayList>
   close(): Promise<void>
   abort(err: Error): void
+  /**
+   * Whether `err`, which a request failed with, shows the source misbehaving
+   * rather than failing. Absent or undefined: a plain failure.
+   */
+  faultOf?(err: Error): DropReason | undefined
+}
+
+/**
+ * How a chunk stream ended, as far as it tells a lying holder from a failing
+ * one. A holder that closes its side on purpose in the middle of an answer
+ * has truncated it: honest servers queue a whole answer before they close,
+ * and a crash or a lost connection ends the stream without that half-close.
+ */
+class StreamEnding {
+  /** The holder closed its writing side cleanly. */
+  halfClosed = false
+  /** The stream ended by any means other than our own abort. */
+  endedByRemote = false
+
+  constructor (stream: Stream) {
+    stream.addEventListener('remoteCloseWrite', () => {
+      this.halfClosed = true
+      this.endedByRemote = true
+    })
+    stream.addEventListener('close', () => {
+      if (stream.status !== 'aborted') {
+        this.endedByRemote = true
+      }
+    })
+  }
+
+  faultOf (err: Error): DropReason | undefined {
+    if (err?.name === 'UnexpectedEOFError' && this.halfClosed) {
+      return 'truncated'
+    }
+    // a protocol error on a live stream is something the holder sent: a wrong
+    // index, a length beyond the chunk size, an undecodable header. On an
+    // ended stream it is only the end arriving where an answer should have.
+    // The read buffer holds every answer asked for: overflowing it takes
+    // answers nobody asked for.
+    if ((err?.name === 'ProtocolError' || err?.name === 'StreamBufferError') && !this.endedByRemote) {
+      return 'unrequested'
+    }
+    return undefined
+  }
 }
 
 /** A chunk stream to a super-peer, or to the preloader acting as origin. */
@@ -36,6 +82,7 @@ export class PeerSource implements ChunkSource {
   private readonly peer: PeerInfo
   private readonly resource: Resource
   private session: ChunkSession
+  private ending: StreamEnding
   private reopening?: Promise<void>
   private aborted?: Error
 
@@ -54,7 +101,12 @@ export class PeerSource implements ChunkSource {
     this.label = peer.peerId.toString()
     this.kind = kind
     this.session = session
+    this.ending = new StreamEnding(session.stream)
     this.window = session.window
+  }
+
+  get peerId (): PeerId {
+    return this.peer.peerId
   }
 
   async request (index: number): Promise<Uint8ArrayList> {
@@ -70,6 +122,7 @@ export class PeerSource implements ChunkSource {
     try {
       const old = this.session
       this.session = await ChunkSession.open(this.node, peerInfoToDialTarget(this.peer), this.resource.id, { chunkSize: this.resource.manifest.chunkSize, token: this.token })
+      this.ending = new StreamEnding(this.session.stream)
       // the holder closed its side of the old stream; close ours so neither end keeps it
       old.abort(new Error('Replaced after the holder closed it while idle'))
       if (this.aborted != null) {
@@ -87,6 +140,10 @@ export class PeerSource implements ChunkSource {
   abort (err: Error): void {
     this.aborted ??= err
     this.session.abort(err)
+  }
+
+  faultOf (err: Error): DropReason | undefined {
+    return this.ending.faultOf(err)
   }
 }
 

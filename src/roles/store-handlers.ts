@@ -1,5 +1,6 @@
 import { ManifestResponse, manifestHandler } from '../protocols/manifest/index.ts'
 import { resourceIdFromBytes } from '../content/resource-id.ts'
+import { verifyChunk } from '../content/manifest.ts'
 import { handleRequests } from '../wire/request.ts'
 import type { HandlerLog } from '../wire/request.ts'
 import type { ChunkProvider } from '../protocols/chunk/index.ts'
@@ -8,11 +9,29 @@ import type { ChunkStore } from '../store/chunk-store.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-/** Serves chunks only of resources held complete: partial ones are never advertised. */
-export function storeChunkProvider (store: ChunkStore): ChunkProvider {
+/**
+ * Serves chunks only of resources held complete: partial ones are never
+ * advertised. Each chunk read is checked against its manifest hash before it
+ * is sent, so bytes damaged on disk are answered UNAVAILABLE, never served;
+ * `onCorrupt` hears of them.
+ */
+export function storeChunkProvider (store: ChunkStore, onCorrupt?: (id: CID, index: number, err: Error) => void): ChunkProvider {
   return {
     heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
-    getChunk: async (id, index) => store.getChunk(id, index)
+    getChunk: async (id, index) => {
+      const data = await store.getChunk(id, index)
+      const manifest = data == null ? undefined : store.manifestOf(id)
+      if (data == null || manifest == null) {
+        return undefined
+      }
+      try {
+        verifyChunk(manifest, index, data)
+      } catch (err: any) {
+        onCorrupt?.(id, index, err)
+        return undefined
+      }
+      return data
+    }
   }
 }
 

@@ -236,6 +236,38 @@ export class ChunkStore {
     return this.chunks.get(chunkKey(id.toString(), index))
   }
 
+  /**
+   * Forgets a chunk found damaged on disk, so it is fetched again. The chunk
+   * and the held mark go in one batch: after a crash the resource is either
+   * still held (and the damage found again on the next read) or partial
+   * without that chunk, which is what `load()` rebuilds from the keys.
+   * Returns false when there was nothing to forget.
+   */
+  async discardChunk (id: CID, index: number): Promise<boolean> {
+    return this.serialize(async () => this.applyDiscard(id, index))
+  }
+
+  private async applyDiscard (id: CID, index: number): Promise<boolean> {
+    const key = id.toString()
+    const entry = this.entries.get(key)
+    if (entry == null || index < 0 || index >= chunkCount(entry.resource.manifest) || entry.present?.[index] === 0) {
+      return false
+    }
+    const batch = this.db.batch()
+    batch.del(chunkKey(key, index), { sublevel: this.chunks })
+    if (entry.present == null) {
+      batch.del(key, { sublevel: this.complete })
+    }
+    await batch.write()
+    if (entry.present == null) {
+      entry.present = new Uint8Array(chunkCount(entry.resource.manifest)).fill(1)
+    }
+    entry.present[index] = 0
+    entry.missing++
+    entry.stored -= chunkLength(entry.resource.manifest, index)
+    return true
+  }
+
   manifestOf (id: CID): Manifest | undefined {
     return this.getResource(id)?.manifest
   }

@@ -1,7 +1,7 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
 import { DownloadFailedError } from '../../errors.ts'
-import type { FetchProgress, SourceTally } from '../../fetch/chunk-fetcher.ts'
+import type { FetchProgress, SourceDrop, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
@@ -24,6 +24,8 @@ export interface DownloadInit {
   /** Once the manifest is known: how many chunks in all, how many still to fetch. */
   onStart?(chunks: number, missing: number): void
   onProgress?(progress: FetchProgress): void
+  /** A source was dropped: for reporting the ones that sent bad data. */
+  onDrop?(drop: SourceDrop): void
 }
 
 export interface DownloadResult {
@@ -70,6 +72,7 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
     },
     maxAhead: Number.POSITIVE_INFINITY,
     onProgress: init.onProgress,
+    onDrop: init.onDrop,
     signal
   })
   await flush()

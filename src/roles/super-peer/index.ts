@@ -1,6 +1,9 @@
 import { Periodic } from '../periodic.ts'
 import { Backoff } from './backoff.ts'
 import { downloadResource } from './download.ts'
+import { FaultReporter } from '../../fetch/fault-reporter.ts'
+import { PeerSource } from '../../fetch/sources.ts'
+import { isIntegrityFault } from '../../fetch/faults.ts'
 import type { ChunkStore } from '../../store/chunk-store.ts'
 import { ChunkServer } from '../../protocols/chunk/index.ts'
 import { DEFAULT_PRECACHE_REFRESH, fetchPrecacheList } from '../../protocols/precache/index.ts'
@@ -16,6 +19,7 @@ import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
+import type { SourceDrop } from '../../fetch/chunk-fetcher.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
@@ -50,6 +54,7 @@ export class SuperPeer extends RoleNode {
   private readonly precache: Periodic
   private readonly releaseStore: () => Promise<void>
   private readonly controller = new AbortController()
+  private readonly reporter: FaultReporter
   private selection?: Selection
   private refreshing = false
   /** Trackers that refused us, so the refusal is reported once, not every heartbeat. */
@@ -86,12 +91,13 @@ export class SuperPeer extends RoleNode {
     this.backoff = new Backoff(options.retryBase ?? 1000, options.retryMax ?? 60_000)
     this.chunkServer = new ChunkServer({
       node: libp2p,
-      provider: storeChunkProvider(store),
+      provider: storeChunkProvider(store, (id, index, err) => { void this.chunkCorrupt(id, index, err) }),
       log: this.log,
       onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) },
       // other super-peers pre-cache private resources with grants from the preloader we trust
       trustedSigners: () => this.selection?.preloaders.map(p => p.peerId) ?? []
     })
+    this.reporter = new FaultReporter(libp2p, this.log)
     this.heartbeat = new Periodic(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
     this.precache = new Periodic(async () => { await this.refreshList() }, DEFAULT_PRECACHE_REFRESH)
   }
@@ -120,6 +126,7 @@ export class SuperPeer extends RoleNode {
       await this.registerWith(this.selection, true)
     }
     await Promise.allSettled(this.downloads.values())
+    await this.reporter.stop(1_000)
     await this.chunkServer.stop()
     await this.libp2p.unhandle(manifestHandler.protocol)
   }
@@ -305,6 +312,7 @@ export class SuperPeer extends RoleNode {
         onStart: (chunks, missing) => {
           this.emit('download-started', { id: key, attempt: this.backoff.attempts(key) + 1, chunks, missing })
         },
+        onDrop: (drop) => { this.sourceDropped(id, drop, selection) },
         onProgress: (progress) => {
           // long pre-caches report at most once a second
           if (Date.now() - lastReport >= 1000) {
@@ -326,6 +334,41 @@ export class SuperPeer extends RoleNode {
       this.emit('download-failed', { id: key, error: err.message, retryInMs: delay })
       setTimeout(() => { this.startDownloads() }, delay).unref()
     }
+  }
+
+  /**
+   * A stored chunk failed its hash on the way out (disk damage): it was not
+   * sent. Forget it, tell the trackers at once that the resource is no longer
+   * held, and fetch the chunk again; the download re-reports it as held.
+   */
+  private async chunkCorrupt (id: CID, index: number, err: Error): Promise<void> {
+    this.log.error('chunk %d of %c is damaged on disk - %e', index, id, err)
+    let discarded: boolean
+    try {
+      discarded = await this.store.discardChunk(id, index)
+    } catch (discardErr: any) {
+      this.log.error('could not discard damaged chunk %d of %c - %e', index, id, discardErr)
+      return
+    }
+    if (!discarded) {
+      // another read found the same damage first
+      return
+    }
+    this.emit('chunk-corrupt', { id: id.toString(), chunk: index, error: err.message })
+    if (this.controller.signal.aborted) {
+      return
+    }
+    void this.report()
+    this.startDownloads()
+  }
+
+  /** A super-peer that sent us bad data while we pre-cached is reported like a viewer would. */
+  private sourceDropped (id: CID, drop: SourceDrop, selection: Selection): void {
+    if (!isIntegrityFault(drop.reason) || !(drop.source instanceof PeerSource) || drop.source.kind !== 'super-peer') {
+      return
+    }
+    this.emit('source-rejected', { id: id.toString(), source: drop.source.label, reason: drop.reason, chunk: drop.index })
+    this.reporter.report({ peerId: drop.source.peerId, resource: id, reason: drop.reason, index: drop.index }, selection.trackers)
   }
 
   /** Lets viewers whose tracker is unreachable find us through the DHT. */

@@ -1,21 +1,25 @@
 import { CID } from 'multiformats/cid'
 import { repeatingTask } from '@libp2p/utils'
 import { SuperPeerRegistry } from './registry.ts'
+import { ReportBook } from './reports.ts'
 import { handleRequests } from '../../wire/request.ts'
-import { addrsFromBytes, addrsToBytes, peerIdToBytes } from '../../wire/peers.ts'
+import { addrsFromBytes, addrsToBytes, peerIdFromBytes, peerIdToBytes } from '../../wire/peers.ts'
 import { resourceIdFromBytes } from '../../content/resource-id.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REGISTRATION_TTL, RegistrationResponse, registrationHandler } from '../../protocols/registration/index.ts'
 import { LookupResponse, MAX_HOLDERS, lookupHandler } from '../../protocols/lookup/index.ts'
 import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
+import { ReportResponse, reportHandler } from '../../protocols/report/index.ts'
 import { ServiceRole } from '../../protocols/selection/index.ts'
 import { Announcer } from '../announcer.ts'
 import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
 import { requireAccess } from '../../access/allow-list.ts'
 import type { AccessInput } from '../../access/allow-list.ts'
 import type { SelectorClientOptions } from '../base.ts'
+import type { ReportPolicy } from './reports.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
 import type { LookupRequest } from '../../protocols/lookup/index.ts'
+import type { Report } from '../../protocols/report/index.ts'
 import type { StatusResponse } from '../../protocols/status/index.ts'
 import type { Connection } from '@libp2p/interface'
 import type { RepeatingTask } from '@libp2p/utils'
@@ -27,6 +31,8 @@ export interface TrackerOptions extends SelectorClientOptions {
   registrationTtl?: number
   /** Heartbeat interval asked of super-peers. Default 5 s. */
   heartbeatInterval?: number
+  /** When reports of bad data stop a super-peer being listed for a resource. Default: 3 reporters in 5 min, delisted for 10 min. */
+  reports?: Partial<ReportPolicy>
 }
 
 /**
@@ -36,6 +42,7 @@ export interface TrackerOptions extends SelectorClientOptions {
 export class Tracker extends RoleNode {
   readonly role = 'tracker'
   readonly registry: SuperPeerRegistry
+  readonly reports: ReportBook
   private readonly ttl: number
   private readonly heartbeatInterval: number
   private readonly announcer: Announcer
@@ -55,6 +62,7 @@ export class Tracker extends RoleNode {
     this.heartbeatInterval = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL
     this.registry = new SuperPeerRegistry(this.ttl)
     this.access.set('super-peers', requireAccess(options.allow, 'tracker'))
+    this.reports = new ReportBook(options.reports)
     this.announcer = new Announcer(libp2p, requireSelectors(options), ServiceRole.TRACKER, this.log, error => { this.emit('announce-refused', { error }) })
     this.expiry = repeatingTask(() => { this.expireSilent() }, Math.max(250, this.ttl / 4))
   }
@@ -63,6 +71,7 @@ export class Tracker extends RoleNode {
     await handleRequests(this.libp2p, registrationHandler, async (request, connection) => this.register(request, connection), this.log)
     await handleRequests(this.libp2p, lookupHandler, async (request) => this.lookup(request), this.log)
     await handleRequests(this.libp2p, statusHandler, async () => this.status(), this.log)
+    await handleRequests(this.libp2p, reportHandler, async (request, connection) => this.report(request, connection), this.log)
     this.expiry.start()
     await this.announcer.start()
   }
@@ -70,7 +79,7 @@ export class Tracker extends RoleNode {
   protected async stopRole (): Promise<void> {
     this.announcer.stop()
     this.expiry.stop()
-    await this.libp2p.unhandle([registrationHandler.protocol, lookupHandler.protocol, statusHandler.protocol])
+    await this.libp2p.unhandle([registrationHandler.protocol, lookupHandler.protocol, statusHandler.protocol, reportHandler.protocol])
   }
 
   private register (request: Registration, connection: Connection): RegistrationResponse {
@@ -124,7 +133,10 @@ export class Tracker extends RoleNode {
     return {
       status: LookupResponse.Status.OK,
       error: '',
-      holders: this.registry.holdersOf(id, limit, now).map(record => ({
+      holders: this.registry.holdersOf(id, MAX_HOLDERS, now)
+        .filter(record => !this.reports.isDelisted(record.peerId.toString(), id, now))
+        .slice(0, limit)
+        .map(record => ({
         peerId: peerIdToBytes(record.peerId),
         addrs: addrsToBytes(record.multiaddrs),
         load: record.load,
@@ -133,7 +145,39 @@ export class Tracker extends RoleNode {
     }
   }
 
+  /**
+   * A viewer says a super-peer sent it bad data. Counted only when that
+   * super-peer is registered and lists the resource: a report can only take
+   * away what this tracker hands out.
+   */
+  private report (request: Report, connection: Connection): ReportResponse {
+    let subject: string
+    let resource: string
+    try {
+      subject = peerIdFromBytes(request.peerId).toString()
+      resource = resourceIdFromBytes(request.resource).toString()
+    } catch (err: any) {
+      return { status: ReportResponse.Status.BAD_REQUEST, error: err.message }
+    }
+    const reporter = connection.remotePeer.toString()
+    const record = this.registry.get(subject)
+    if (record == null || !record.held.has(resource) || reporter === subject) {
+      this.log('ignored a report from %s about %s, which does not list %s here', reporter, subject, resource)
+      return { status: ReportResponse.Status.OK, error: '' }
+    }
+    const outcome = this.reports.record(subject, resource, reporter)
+    if (outcome.counted) {
+      this.emit('super-peer-reported', { peerId: subject, resource, fault: request.fault, chunk: request.chunk, reporter, reporters: outcome.reporters })
+    }
+    if (outcome.counted && outcome.delisted) {
+      this.log.error('%s delisted for %s after reports from %d peers', subject, resource, outcome.reporters)
+      this.emit('super-peer-delisted', { peerId: subject, resource, reporters: outcome.reporters, forMs: this.reports.policy.delistFor })
+    }
+    return { status: ReportResponse.Status.OK, error: '' }
+  }
+
   private expireSilent (): void {
+    this.reports.sweep()
     for (const record of this.registry.expire()) {
       this.emit('super-peer-expired', { peerId: record.peerId.toString() })
     }

@@ -53,6 +53,10 @@ export class SuperPeerRegistry {
     return { joined: previous == null }
   }
 
+  get (key: string): SuperPeerRecord | undefined {
+    return this.peers.get(key)
+  }
+
   remove (key: string): SuperPeerRecord | undefined {
     const record = this.peers.get(key)
     if (record == null) {

@@ -1,13 +1,16 @@
 import { parseToken, publisherOf, verifyToken } from '../../access/token.ts'
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
+import { PeerSource } from '../../fetch/sources.ts'
+import { FaultReporter } from '../../fetch/fault-reporter.ts'
+import { isIntegrityFault } from '../../fetch/faults.ts'
 import { InvalidOptionError } from '../../errors.ts'
 import { Gateway } from './gateway.ts'
 import { select } from '../../protocols/selection/index.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
 import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
 import type { ByteSink } from '../../fetch/writable-sink.ts'
-import type { FetchProgress, SourceTally } from '../../fetch/chunk-fetcher.ts'
+import type { FetchProgress, SourceDrop, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
@@ -76,6 +79,9 @@ export class Viewer extends RoleNode {
   gateway?: Gateway
   private readonly manifests = new Map<string, Resource>()
   private readonly holders = new Map<string, HolderSearch & { expires: number }>()
+  /** (super-peer, resource) pairs caught sending bad data, until when they are skipped. */
+  private readonly caught = new Map<string, number>()
+  private readonly reporter: FaultReporter
 
   static async start (options: ViewerOptions): Promise<Viewer> {
     const selectors = requireSelectors(options)
@@ -95,10 +101,12 @@ export class Viewer extends RoleNode {
     super(libp2p, 'viewer')
     this.selectors = selectors
     this.maxSources = options.maxSources ?? 3
+    this.reporter = new FaultReporter(libp2p, this.log)
   }
 
   protected async stopRole (): Promise<void> {
     await this.gateway?.close()
+    await this.reporter.stop(REPORT_GRACE)
   }
 
   override describe (): Record<string, unknown> {
@@ -132,7 +140,8 @@ export class Viewer extends RoleNode {
       this.manifests.set(key, resource)
       trimCache(this.manifests)
     }
-    return { resource, holders: search.holders, via: search.via, selection }
+    const holders = search.holders.filter(holder => !this.wasCaught(holder.peerId.toString(), key))
+    return { resource, holders, via: search.via, selection }
   }
 
   /** Fetches a resource, or the byte range `range` of it, and writes it in order. */
@@ -187,6 +196,7 @@ export class Viewer extends RoleNode {
           }
         },
         onProgress: options.onProgress,
+        onDrop: (drop) => { this.sourceDropped(id, drop, selection) },
         maxAhead: READ_AHEAD_CHUNKS,
         hedgeAfter: HEDGE_AFTER,
         startedAt: started,
@@ -205,6 +215,36 @@ export class Viewer extends RoleNode {
     }
     this.emit('fetched', { ...summary })
     return summary
+  }
+
+  /**
+   * A holder that sent bad data is skipped for that resource from now on and
+   * reported to the trackers, without waiting: the fetch goes on elsewhere.
+   */
+  private sourceDropped (id: CID, drop: SourceDrop, selection: Selection): void {
+    if (!isIntegrityFault(drop.reason)) {
+      return
+    }
+    const key = id.toString()
+    this.emit('source-rejected', { id: key, source: drop.source.label, kind: drop.source.kind, reason: drop.reason, chunk: drop.index, error: drop.error.message })
+    if (!(drop.source instanceof PeerSource) || drop.source.kind !== 'super-peer') {
+      return
+    }
+    this.caught.set(`${drop.source.label}/${key}`, Date.now() + CAUGHT_TTL)
+    trimCache(this.caught)
+    // the next fetch asks the tracker again, which may have delisted it by then
+    this.holders.delete(key)
+    this.reporter.report({ peerId: drop.source.peerId, resource: id, reason: drop.reason, index: drop.index }, selection.trackers)
+  }
+
+  private wasCaught (peer: string, resource: string): boolean {
+    const key = `${peer}/${resource}`
+    const until = this.caught.get(key)
+    if (until != null && until <= Date.now()) {
+      this.caught.delete(key)
+      return false
+    }
+    return until != null
   }
 }
 
@@ -225,7 +265,13 @@ const HEDGE_AFTER = 2_000
 /** Holders are re-asked after 5 s: long enough for a burst of seeks, short against churn. */
 const HOLDER_CACHE_TTL = 5_000
 
-/** Manifests and holder lists kept per viewer. */
+/** As long as a tracker delists a reported super-peer: by then it may have repaired itself. */
+const CAUGHT_TTL = 10 * 60_000
+
+/** How long stopping waits for reports still in flight. */
+const REPORT_GRACE = 1_000
+
+/** Manifests, holder lists and caught holders kept per viewer. */
 const MAX_CACHED = 256
 
 function trimCache (cache: Map<string, unknown>): void {
