@@ -98,7 +98,11 @@ export class Preloader extends RoleNode {
     this.access.set('super-peers', superPeers)
     this.access.set('publishers', options.publishers == null ? (superPeers.isOpen ? AllowList.open() : AllowList.of([])) : AllowList.from(options.publishers))
     this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
-    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store), log: this.log, trustedSigners: () => [this.peerId] })
+    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store, (id, index, err) => {
+      // the origin's own copy rotted: nothing can repair it but a new publish, so say so loudly
+      this.log.error('chunk %d of %c is corrupt on disk - %e', index, id, err)
+      this.emit('chunk-corrupt', { id: id.toString(), index, error: err.message })
+    }), log: this.log, trustedSigners: () => [this.peerId] })
   }
 
   private async startRole (): Promise<void> {
