@@ -47,3 +47,12 @@ export function intOption (value: string | undefined, flag: string, min: number,
   }
   return n
 }
+
+/** A bandwidth in bytes per second, written like a size ("50MiB" or "50MiB/s"); zero is refused. */
+export function rateOption (value: string | undefined, flag: string): number | undefined {
+  const bytes = sizeOption(value?.replace(/\/s$/i, ''), flag)
+  if (bytes != null && bytes < 1) {
+    throw new InvalidOptionError(`${flag} must be at least 1 byte per second, got "${value ?? ''}"`)
+  }
+  return bytes
+}

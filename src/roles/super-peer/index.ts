@@ -16,6 +16,7 @@ import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
+import type { ChunkServerLimits } from '../../protocols/chunk/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
@@ -30,6 +31,10 @@ export interface SuperPeerOptions extends SelectorClientOptions {
   retryMax?: number
   /** Lists in a row a held resource must be missing from before it is evicted. Default 3. */
   evictAfter?: number
+  /** Chunk bytes per second served to all viewers together (`--upload-limit`). Default unlimited. */
+  uploadLimit?: number
+  /** Per-peer and per-stream limits of the chunk server; docs/limits.md lists the defaults. */
+  chunkLimits?: ChunkServerLimits
 }
 
 /**
@@ -81,6 +86,8 @@ export class SuperPeer extends RoleNode {
     this.options = options
     this.backoff = new Backoff(options.retryBase ?? 1000, options.retryMax ?? 60_000)
     this.chunkServer = new ChunkServer({
+      ...options.chunkLimits,
+      uploadLimit: options.uploadLimit ?? options.chunkLimits?.uploadLimit,
       node: libp2p,
       provider: storeChunkProvider(store),
       log: this.log,
