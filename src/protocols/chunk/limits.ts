@@ -22,6 +22,9 @@ export class TokenBucket {
 
   /** Spends `n` tokens; resolves with the milliseconds it had to wait. */
   async take (n: number, signal?: AbortSignal): Promise<number> {
+    if (this.rate === Number.POSITIVE_INFINITY) {
+      return 0
+    }
     const ms = this.spend(n)
     if (ms > 0) {
       try {
@@ -37,6 +40,9 @@ export class TokenBucket {
 
   /** Milliseconds until the bucket is full again: until then it remembers a debt. */
   msUntilFull (): number {
+    if (this.rate === Number.POSITIVE_INFINITY) {
+      return 0
+    }
     this.refill()
     return Math.max(0, (this.burst - this.tokens) / this.rate * 1000)
   }

@@ -43,7 +43,7 @@ export interface ChunkServerLimits {
   maxStreams?: number
   /** Chunk streams one peer may hold across all its connections. Default 32. */
   maxStreamsPerPeer?: number
-  /** Chunk requests per second one peer may make; more are answered late, not refused. Default 4096. */
+  /** Chunk requests per second one peer may make; more are answered late, not refused. Default 8192. */
   requestRate?: number
   /** Requests a peer may make at once before the rate applies. Default 512. */
   requestBurst?: number
