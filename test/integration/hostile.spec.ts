@@ -3,12 +3,13 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
+import { logger } from '@libp2p/logger'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { createNode } from '../../src/node/create-node.ts'
-import { CHUNK_PROTOCOL, ChunkOpen, ChunkOpenResponse, ChunkRequest, ChunkSession, DEFAULT_MAX_STREAMS_PER_PEER } from '../../src/protocols/chunk/index.ts'
+import { CHUNK_PROTOCOL, ChunkOpen, ChunkOpenResponse, ChunkRequest, ChunkServer, ChunkSession, DEFAULT_MAX_STREAMS_PER_PEER } from '../../src/protocols/chunk/index.ts'
 import { MANIFEST_PROTOCOL } from '../../src/protocols/manifest/index.ts'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { chunkCount, encodeResource, sha256Of, verifyChunk, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
@@ -564,6 +565,13 @@ describe('hostile peers against a chunk server', function () {
       assert.equal(rateOption('1000000', '--upload-limit'), 1_000_000)
       assert.throws(() => rateOption('0', '--upload-limit'), { name: 'InvalidOptionError' })
       assert.throws(() => rateOption('fast', '--upload-limit'), { name: 'InvalidOptionError' })
+    })
+
+    it('refuses a limit that would stall every viewer', () => {
+      const init = { node: honest, provider: { heldManifest: () => undefined, getChunk: async () => undefined }, log: logger('test:hostile') }
+      assert.throws(() => new ChunkServer({ ...init, uploadLimit: 0 }), { name: 'InvalidOptionError', message: /uploadLimit must be a positive number/ })
+      assert.throws(() => new ChunkServer({ ...init, maxStreamsPerPeer: -1 }), { name: 'InvalidOptionError' })
+      assert.doesNotThrow(() => new ChunkServer({ ...init, requestRate: Number.POSITIVE_INFINITY }))
     })
   })
 })

@@ -6,6 +6,7 @@ import {
 import { PeerLimits, TokenBucket } from './limits.ts'
 import { chunkCount } from '../../content/manifest.ts'
 import { resourceIdFromBytes } from '../../content/resource-id.ts'
+import { InvalidOptionError } from '../../errors.ts'
 import { FramedStream } from '../../wire/framing.ts'
 import { SilenceTimer } from '../../wire/silence.ts'
 import type { PeerAllowance } from './limits.ts'
@@ -78,6 +79,7 @@ export class ChunkServer {
   private readonly upload?: TokenBucket
 
   constructor (init: ChunkServerInit) {
+    checkLimits(init)
     this.init = init
     this.peers = new PeerLimits({
       maxStreams: init.maxStreams ?? DEFAULT_MAX_STREAMS,
@@ -167,7 +169,8 @@ export class ChunkServer {
         }
         await this.answer(framed, id, request.index, chunks, closed)
       }
-      await stream.close({ signal: AbortSignal.timeout(IDLE_TIMEOUT) })
+      // a viewer that stopped reading holds the close no longer than it could hold an answer
+      await stream.close({ signal: AbortSignal.timeout(this.init.writeTimeout ?? WRITE_TIMEOUT) })
     } catch (err: any) {
       this.stats.rejected++
       log.error('chunk stream from %p reset - %e', connection.remotePeer, err)
@@ -242,3 +245,14 @@ export class ChunkServer {
     await framed.stream.close({ signal: AbortSignal.timeout(openTimeout) })
   }
 }
+
+/** A zero or negative limit would refuse or stall every viewer: say so at start, not at the first request. */
+function checkLimits (limits: ChunkServerLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (LIMIT_NAMES.has(name) && value != null && !(typeof value === 'number' && value > 0)) {
+      throw new InvalidOptionError(`Chunk server limit ${name} must be a positive number, got ${String(value)}`)
+    }
+  }
+}
+
+const LIMIT_NAMES = new Set(['maxStreams', 'maxStreamsPerPeer', 'requestRate', 'requestBurst', 'uploadLimit', 'writeTimeout', 'openTimeout', 'messageTimeout', 'idleTimeout'])
