@@ -138,6 +138,10 @@ export class FramedStream {
     while (this.stream.writeBufferLength > 0 && this.stream.writeStatus === 'writable') {
       await drained(this.stream, options)
     }
+    // an abort empties the buffer too (and says 'idle' before 'close')
+    if (this.stream.writeStatus !== 'writable') {
+      throw new ProtocolError(`Stream ${this.stream.status} before its bytes were sent`)
+    }
   }
 
   private async readFirstByte (options: AbortOptions): Promise<number | null> {
