@@ -70,3 +70,12 @@ export function withClientKeyOptions (command: Command): Command {
     .option('--identity <file>', 'act as this identity (a key from p2pcdn key new), e.g. a publisher on the preloader\'s list')
     .option('--psk <file>', 'the private network\'s swarm key, when it has one')
 }
+
+/** A bandwidth in bytes per second, written like a size ("50MiB" or "50MiB/s"); zero is refused. */
+export function rateOption (value: string | undefined, flag: string): number | undefined {
+  const bytes = sizeOption(value?.replace(/\/s$/i, ''), flag)
+  if (bytes != null && bytes < 1) {
+    throw new InvalidOptionError(`${flag} must be at least 1 byte per second, got "${value ?? ''}"`)
+  }
+  return bytes
+}

@@ -1,5 +1,6 @@
 import { byteStream } from '@libp2p/utils'
 import { ProtocolError } from '../errors.ts'
+import { SilenceTimer } from './silence.ts'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { ByteStream } from '@libp2p/utils'
 import type { DecodeOptions } from 'protons-runtime'
@@ -17,6 +18,12 @@ export interface ReadMessageOptions<T> extends AbortOptions {
   /** Largest encoded message accepted; longer prefixes reset the stream. */
   maxLength: number
   limits?: DecodeOptions<T>['limits']
+  /**
+   * Once the first byte of a message has arrived, the rest must follow within
+   * this many ms. `signal` alone cannot tell a peer that is quiet between
+   * messages (fine) from one that began a message and stalled (a slow-loris).
+   */
+  messageTimeout?: number
 }
 
 export interface FramedStreamInit {
@@ -85,18 +92,25 @@ export class FramedStream {
 
   /** Reads one message, or null when the remote closed cleanly between messages. */
   async readOrEnd<T>(codec: Decoder<T>, options: ReadMessageOptions<T>): Promise<T | null> {
-    const length = await this.readLength(options)
-    if (length == null) {
+    const first = await this.readFirstByte(options)
+    if (first == null) {
       return null
     }
-    if (length > options.maxLength) {
-      throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
-    }
-    const data = length === 0 ? new Uint8Array(0) : (await this.take(length, options)).subarray()
+    const deadline = options.messageTimeout == null ? undefined : new SilenceTimer(options.messageTimeout, `Message not finished within ${options.messageTimeout} ms`)
+    const rest: AbortOptions = deadline == null ? options : { signal: options.signal == null ? deadline.signal : AbortSignal.any([options.signal, deadline.signal]) }
     try {
-      return codec.decode(data, { limits: options.limits })
-    } catch (err: any) {
-      throw new ProtocolError(`Malformed message: ${err.message}`)
+      const length = await this.readLength(first, rest)
+      if (length > options.maxLength) {
+        throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
+      }
+      const data = length === 0 ? new Uint8Array(0) : (await this.take(length, rest)).subarray()
+      try {
+        return codec.decode(data, { limits: options.limits })
+      } catch (err: any) {
+        throw new ProtocolError(`Malformed message: ${err.message}`)
+      }
+    } finally {
+      deadline?.clear()
     }
   }
 
@@ -109,24 +123,44 @@ export class FramedStream {
     await this.writeBytes(encodeFrame(codec.encode(message)), options)
   }
 
-  /** Sends bytes without copying them, waiting for the muxer to drain when it asks. */
+  /**
+   * Sends bytes without copying them. When the muxer asks us to wait, waits
+   * until every byte of ours has left the stream's write buffer, so a stream
+   * never holds more than one write: a peer that stops reading pins one chunk,
+   * not a growing queue.
+   */
   async writeBytes (data: Uint8Array | Uint8ArrayList, options: AbortOptions = {}): Promise<void> {
-    if (!this.stream.send(data)) {
+    if (this.stream.send(data)) {
+      return
+    }
+    // false with an empty buffer: the muxer took every byte and its socket is
+    // full; the next send queues behind that and waits here in turn
+    while (this.stream.writeBufferLength > 0 && this.stream.writeStatus === 'writable') {
       await drained(this.stream, options)
+    }
+    // an abort empties the buffer too (and says 'idle' before 'close')
+    if (this.stream.writeStatus !== 'writable') {
+      throw new ProtocolError(`Stream ${this.stream.status} before its bytes were sent`)
     }
   }
 
-  private async readLength (options: AbortOptions): Promise<number | null> {
+  private async readFirstByte (options: AbortOptions): Promise<number | null> {
+    try {
+      return (await this.take(1, options)).get(0)
+    } catch (err: any) {
+      if (err.name === 'UnexpectedEOFError') {
+        return null
+      }
+      throw err
+    }
+  }
+
+  private async readLength (first: number, options: AbortOptions): Promise<number> {
+    let byte = first
     let value = 0
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
-      let byte: number
-      try {
+      if (i > 0) {
         byte = (await this.take(1, options)).get(0)
-      } catch (err: any) {
-        if (i === 0 && err.name === 'UnexpectedEOFError') {
-          return null
-        }
-        throw err
       }
       value += (byte & 0x7f) * 2 ** (7 * i)
       if ((byte & 0x80) === 0) {
@@ -159,13 +193,16 @@ export function encodeFrame (message: Uint8Array): Uint8Array {
  * Waits for the stream's next 'drain' event. `stream.onDrain()` in
  * @libp2p/utils 7.4 keeps its first resolved promise, so after one drain it
  * returns at once and the write buffer grows without bound; the event itself
- * is reliable.
+ * is reliable. It is not specific, though: the muxer signals 'drain' on every
+ * stream of a connection when the socket drains, including streams whose own
+ * window is still shut, so writers re-check their buffer after it.
  */
 export async function drained (stream: Stream, options: AbortOptions = {}): Promise<void> {
   options.signal?.throwIfAborted()
   await new Promise<void>((resolve, reject) => {
     const cleanup = (): void => {
       stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('idle', onDrain)
       stream.removeEventListener('close', onClose)
       options.signal?.removeEventListener('abort', onAbort)
     }
@@ -173,6 +210,8 @@ export async function drained (stream: Stream, options: AbortOptions = {}): Prom
     const onClose = (evt: any): void => { cleanup(); reject(evt.error ?? new ProtocolError('Stream closed while waiting to write')) }
     const onAbort = (): void => { cleanup(); reject(options.signal?.reason) }
     stream.addEventListener('drain', onDrain)
+    // 'idle': the write buffer emptied, which is all a writer waits for
+    stream.addEventListener('idle', onDrain)
     stream.addEventListener('close', onClose)
     options.signal?.addEventListener('abort', onAbort)
   })

@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../../errors.ts'
 import { AllowList } from '../../access/allow-list.ts'
 import { readSwarmKey } from '../../node/keys.ts'
 import { createOutput } from '../output.ts'
-import { checkMultiaddrs, collect, intOption, requireSelectorFlag, sizeOption } from '../options.ts'
+import { checkMultiaddrs, collect, intOption, rateOption, requireSelectorFlag, sizeOption } from '../options.ts'
 import type { StartOptions } from '../../start.ts'
 import type { RoleEventDetail, RoleName } from '../../roles/base.ts'
 
@@ -23,6 +23,7 @@ interface StartFlags {
   publishers?: string
   open?: boolean
   psk?: string
+  uploadLimit?: string
 }
 
 const GUARDED_ROLES: RoleName[] = ['selector', 'tracker', 'preloader']
@@ -66,6 +67,9 @@ async function toStartOptions (flags: StartFlags): Promise<StartOptions> {
   if (flags.http != null && flags.role !== 'viewer') {
     throw new InvalidOptionError('--http applies to --role viewer')
   }
+  if (flags.uploadLimit != null && flags.role !== 'super') {
+    throw new InvalidOptionError('--upload-limit applies to --role super')
+  }
   if (flags.capacity != null && flags.role !== 'super' && flags.role !== 'preloader') {
     throw new InvalidOptionError('--capacity applies to --role super (and preloader)')
   }
@@ -83,7 +87,7 @@ async function toStartOptions (flags: StartFlags): Promise<StartOptions> {
     case 'preloader':
       return { role: 'preloader', ...common, allow: allow as AllowList, publishers, selectors, capacity: sizeOption(flags.capacity, '--capacity'), refreshInterval: intOption(flags.refresh, '--refresh', 100, 3_600_000) }
     case 'super':
-      return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity') }
+      return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity'), uploadLimit: rateOption(flags.uploadLimit, '--upload-limit') }
     default:
       return { role: 'viewer', ...common, selectors, http: flags.http }
   }
@@ -97,6 +101,7 @@ export function startCommand (): Command {
     .option('--data-dir <dir>', 'identity key and LevelDB store; the peer id survives restarts')
     .option('--selector <multiaddr>', 'a selector to join through (repeatable; all roles but selector)', collect)
     .option('--capacity <size>', 'super: bytes the chunk store may hold, e.g. 10GiB')
+    .option('--upload-limit <bytes/s>', 'super: chunk bytes per second served to all viewers together, e.g. 50MiB (default unlimited)')
     .option('--heartbeat <ms>', 'tracker: heartbeat interval asked of super-peers (default 5000)')
     .option('--ttl <ms>', 'tracker: expire super-peers silent this long (default 15000)')
     .option('--refresh <ms>', 'preloader: how often super-peers re-ask for their list (default 5000)')
@@ -111,7 +116,7 @@ Examples:
   p2pcdn start --role viewer --http 127.0.0.1:8080 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
   p2pcdn start --role selector --listen /ip4/0.0.0.0/tcp/4001 --data-dir ./selector --allow services.txt
   p2pcdn start --role tracker --allow super-peers.txt --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...
-  p2pcdn start --role super --capacity 50GiB --data-dir ./sp1 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...`)
+  p2pcdn start --role super --capacity 50GiB --upload-limit 100MiB --data-dir ./sp1 --selector /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...`)
     .action(async (flags: StartFlags) => {
       const out = createOutput(flags.json === true)
       const node = await startNode(await toStartOptions(flags))

@@ -39,4 +39,54 @@ export const CHUNK_TIMEOUT = 10_000
 /** Chunk streams one connection may hold: one per resource a viewer is fetching. */
 export const MAX_CHUNK_STREAMS = 64
 
+/**
+ * Chunk streams one peer may hold across all its connections. A viewer opens
+ * one per (super-peer, resource) it is fetching; a gateway feeding a few
+ * players needs a handful. Past this the open is answered BUSY.
+ */
+export const DEFAULT_MAX_STREAMS_PER_PEER = 32
+
+/**
+ * Chunk streams the whole server serves at once. A stalled stream holds at
+ * most one chunk in memory (256 KiB by default), so this bounds what
+ * stalled viewers can pin: 2048 x 256 KiB = 512 MiB at the default chunk
+ * size. 2048 viewers at 5 Mbit/s is already 10 Gbit/s of upload.
+ */
+export const DEFAULT_MAX_STREAMS = 2048
+
+/**
+ * Chunk requests one peer may make per second, sustained: 2 GiB/s at the
+ * default 256 KiB chunk and 128 MiB/s (a full gigabit) even at the 16 KiB
+ * minimum. One viewer and server on a 2-core machine reach about 2,000 a
+ * second, so no honest viewer gets near it; it stops one peer from keeping a
+ * core busy with tiny requests. Past it answers are delayed, not refused.
+ */
+export const DEFAULT_REQUEST_RATE = 8192
+
+/**
+ * Requests a peer may make at once before the rate applies: every stream a
+ * peer may open with a full pipelining window, twice over.
+ */
+export const DEFAULT_REQUEST_BURST = DEFAULT_MAX_STREAMS_PER_PEER * DEFAULT_PIPELINE_WINDOW * 2
+
+/**
+ * How long a write may wait for the viewer to take bytes before the stream is
+ * reset. A viewer that stops reading pins one chunk for at most this long.
+ * Three times the viewer's own CHUNK_TIMEOUT: an honest viewer on a slow link
+ * gives up on us before we give up on it.
+ */
+export const WRITE_TIMEOUT = 30_000
+
+/**
+ * A message once begun must arrive whole within this: a slow-loris that sends
+ * one byte of a request and then nothing is cut off, not treated as idle.
+ */
+export const MESSAGE_TIMEOUT = 10_000
+
+/**
+ * Bytes the upload limit lets through at once: 100 ms at the configured rate.
+ * Small, so a limited super-peer's measured rate stays close to the limit.
+ */
+export const UPLOAD_BURST_SECONDS = 0.1
+
 export { MAX_CHUNK_SIZE }

@@ -1,9 +1,16 @@
 import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest } from './pb.ts'
-import { CHUNK_PROTOCOL, IDLE_TIMEOUT, MAX_CHUNK_STREAMS, MAX_OPEN_LENGTH, MAX_REQUEST_LENGTH, OPEN_TIMEOUT, SERVER_READ_BUFFER } from './constants.ts'
+import {
+  CHUNK_PROTOCOL, DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_PEER, DEFAULT_REQUEST_BURST, DEFAULT_REQUEST_RATE, IDLE_TIMEOUT, MAX_CHUNK_STREAMS,
+  MAX_OPEN_LENGTH, MAX_REQUEST_LENGTH, MESSAGE_TIMEOUT, OPEN_TIMEOUT, SERVER_READ_BUFFER, UPLOAD_BURST_SECONDS, WRITE_TIMEOUT
+} from './constants.ts'
+import { PeerLimits, TokenBucket } from './limits.ts'
 import { chunkCount } from '../../content/manifest.ts'
 import { resourceIdFromBytes } from '../../content/resource-id.ts'
+import { InvalidOptionError } from '../../errors.ts'
 import { FramedStream } from '../../wire/framing.ts'
 import { publisherOf, verifyToken } from '../../access/token.ts'
+import { SilenceTimer } from '../../wire/silence.ts'
+import type { PeerAllowance } from './limits.ts'
 import type { Manifest } from '../../content/manifest.ts'
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -26,14 +33,40 @@ export interface ChunkServerStats {
   rejected: number
   /** Opens of private resources refused for a missing, expired or wrong token. */
   forbidden: number
+  /** Opens answered BUSY: the peer or the server had no stream slot left. */
+  busy: number
+  /** Requests whose answer the per-peer rate limit delayed. */
+  delayed: number
+  /** Streams reset because the viewer stopped taking bytes (counted in rejected too). */
+  stalled: number
 }
 
-export interface ChunkServerInit {
+/** Every bound the server puts on its peers; each has a default in constants.ts. */
+export interface ChunkServerLimits {
+  /** Chunk streams served at once, all peers together. Default 2048. */
+  maxStreams?: number
+  /** Chunk streams one peer may hold across all its connections. Default 32. */
+  maxStreamsPerPeer?: number
+  /** Chunk requests per second one peer may make; more are answered late, not refused. Default 8192. */
+  requestRate?: number
+  /** Requests a peer may make at once before the rate applies. Default 512. */
+  requestBurst?: number
+  /** Chunk bytes per second served over all streams together. Default unlimited. */
+  uploadLimit?: number
+  /** How long one answer may wait for the viewer to take it. Default 30 s. */
+  writeTimeout?: number
+  /** How long a new stream may take to send its open. Default 10 s. */
+  openTimeout?: number
+  /** How long a begun request may take to arrive whole. Default 10 s. */
+  messageTimeout?: number
+  /** How long a stream may sit without a request before it is closed. Default 60 s. */
+  idleTimeout?: number
+}
+
+export interface ChunkServerInit extends ChunkServerLimits {
   node: Libp2p
   provider: ChunkProvider
   log: Logger
-  /** How long a stream may sit without a request before it is closed. Default 60 s. */
-  idleTimeout?: number
   onRefused?(id: CID, peer: Connection['remotePeer']): void
   /**
    * Besides a private resource's publisher, whose signed tokens are accepted:
@@ -48,11 +81,23 @@ export interface ChunkServerInit {
  * an error reply, is closed, and counts as refused.
  */
 export class ChunkServer {
-  readonly stats: ChunkServerStats = { refused: 0, active: 0, chunksServed: 0, bytesServed: 0, rejected: 0, forbidden: 0 }
+  readonly stats: ChunkServerStats = { refused: 0, active: 0, chunksServed: 0, bytesServed: 0, rejected: 0, forbidden: 0, busy: 0, delayed: 0, stalled: 0 }
   private readonly init: ChunkServerInit
+  private readonly peers: PeerLimits
+  private readonly upload?: TokenBucket
 
   constructor (init: ChunkServerInit) {
+    checkLimits(init)
     this.init = init
+    this.peers = new PeerLimits({
+      maxStreams: init.maxStreams ?? DEFAULT_MAX_STREAMS,
+      maxStreamsPerPeer: init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER,
+      requestRate: init.requestRate ?? DEFAULT_REQUEST_RATE,
+      requestBurst: init.requestBurst ?? DEFAULT_REQUEST_BURST
+    })
+    if (init.uploadLimit != null && Number.isFinite(init.uploadLimit)) {
+      this.upload = new TokenBucket(init.uploadLimit, init.uploadLimit * UPLOAD_BURST_SECONDS)
+    }
   }
 
   async start (): Promise<void> {
@@ -66,18 +111,38 @@ export class ChunkServer {
   }
 
   private async serve (stream: Stream, connection: Connection): Promise<void> {
+    // the slot is taken before the open is read, so streams that never send
+    // one (a slow-loris) count against their peer like any other
+    const slot = this.peers.acquire(connection.remotePeer)
+    if (typeof slot === 'string') {
+      await this.busy(stream, slot)
+      return
+    }
+    const closed = new AbortController()
+    const onClose = (): void => { closed.abort(new Error('Stream closed')) }
+    stream.addEventListener('close', onClose)
+    try {
+      await this.serveSlot(stream, connection, slot, closed.signal)
+    } finally {
+      stream.removeEventListener('close', onClose)
+      this.peers.release(connection.remotePeer)
+    }
+  }
+
+  private async serveSlot (stream: Stream, connection: Connection, slot: PeerAllowance, closed: AbortSignal): Promise<void> {
     const { log, provider } = this.init
+    const openTimeout = this.init.openTimeout ?? OPEN_TIMEOUT
     const framed = new FramedStream(stream, { maxBufferSize: SERVER_READ_BUFFER })
     let active = false
     try {
-      const open = await framed.read(ChunkOpen, { maxLength: MAX_OPEN_LENGTH, signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+      const open = await framed.read(ChunkOpen, { maxLength: MAX_OPEN_LENGTH, signal: AbortSignal.timeout(openTimeout) })
       let id: CID
       try {
         id = resourceIdFromBytes(open.resource)
       } catch (err: any) {
         this.stats.rejected++
-        await framed.write({ status: ChunkOpenResponse.Status.BAD_REQUEST, error: err.message }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
-        await stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+        await framed.write({ status: ChunkOpenResponse.Status.BAD_REQUEST, error: err.message }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
+        await stream.close({ signal: AbortSignal.timeout(openTimeout) })
         return
       }
       const manifest = provider.heldManifest(id)
@@ -88,11 +153,11 @@ export class ChunkServer {
       const denied = await this.checkAccess(manifest, id, open.token, connection.remotePeer)
       if (denied != null) {
         this.stats.forbidden++
-        await framed.write({ status: ChunkOpenResponse.Status.FORBIDDEN, error: denied }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
-        await stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+        await framed.write({ status: ChunkOpenResponse.Status.FORBIDDEN, error: denied }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
+        await stream.close({ signal: AbortSignal.timeout(openTimeout) })
         return
       }
-      await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+      await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
       this.stats.active++
       active = true
       const chunks = chunkCount(manifest)
@@ -100,7 +165,7 @@ export class ChunkServer {
         const idle = AbortSignal.timeout(this.init.idleTimeout ?? IDLE_TIMEOUT)
         let request: ChunkRequest | null
         try {
-          request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: idle })
+          request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: idle, messageTimeout: this.init.messageTimeout ?? MESSAGE_TIMEOUT })
         } catch (err) {
           if (!idle.aborted) {
             throw err
@@ -112,9 +177,15 @@ export class ChunkServer {
         if (request == null) {
           break
         }
-        await this.answer(framed, id, request.index, chunks)
+        // backpressure, not refusal: a peer past its rate waits for its answers,
+        // and one that keeps asking anyway overflows the read buffer above
+        if (await slot.requests.take(1, closed) > 0) {
+          this.stats.delayed++
+        }
+        await this.answer(framed, id, request.index, chunks, closed)
       }
-      await stream.close({ signal: AbortSignal.timeout(IDLE_TIMEOUT) })
+      // a viewer that stopped reading holds the close no longer than it could hold an answer
+      await stream.close({ signal: AbortSignal.timeout(this.init.writeTimeout ?? WRITE_TIMEOUT) })
     } catch (err: any) {
       this.stats.rejected++
       log.error('chunk stream from %p reset - %e', connection.remotePeer, err)
@@ -126,19 +197,26 @@ export class ChunkServer {
     }
   }
 
-  private async answer (framed: FramedStream, id: CID, index: number, chunks: number): Promise<void> {
-    const signal = AbortSignal.timeout(IDLE_TIMEOUT)
+  private async answer (framed: FramedStream, id: CID, index: number, chunks: number, closed: AbortSignal): Promise<void> {
     if (index >= chunks) {
-      await framed.write({ status: ChunkHeader.Status.OUT_OF_RANGE, index, length: 0, error: `Resource has ${chunks} chunks` }, ChunkHeader, { signal })
+      await this.send(framed, closed, index, async (signal) => {
+        await framed.write({ status: ChunkHeader.Status.OUT_OF_RANGE, index, length: 0, error: `Resource has ${chunks} chunks` }, ChunkHeader, { signal })
+      })
       return
     }
     const data = await this.init.provider.getChunk(id, index)
     if (data == null) {
-      await framed.write({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' }, ChunkHeader, { signal })
+      await this.send(framed, closed, index, async (signal) => {
+        await framed.write({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' }, ChunkHeader, { signal })
+      })
       return
     }
-    await framed.write({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }, ChunkHeader, { signal })
-    await framed.writeBytes(data, { signal })
+    // the shared upload budget is spent before the write timer starts: our own pacing is not the viewer's stall
+    await this.upload?.take(data.byteLength, closed)
+    await this.send(framed, closed, index, async (signal) => {
+      await framed.write({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }, ChunkHeader, { signal })
+      await framed.writeBytes(data, { signal })
+    })
     this.stats.chunksServed++
     this.stats.bytesServed += data.byteLength
   }
@@ -157,11 +235,53 @@ export class ChunkServer {
     }
   }
 
+  /** One answer under the write timeout: a viewer that stops reading pins its chunk no longer than that. */
+  private async send (framed: FramedStream, closed: AbortSignal, index: number, write: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const writeTimeout = this.init.writeTimeout ?? WRITE_TIMEOUT
+    const timer = new SilenceTimer(writeTimeout, `Viewer took no answer to chunk ${index} within ${writeTimeout} ms`)
+    try {
+      await write(AbortSignal.any([timer.signal, closed]))
+    } catch (err) {
+      if (timer.signal.aborted) {
+        this.stats.stalled++
+        throw timer.signal.reason
+      }
+      throw err
+    } finally {
+      timer.clear()
+    }
+  }
+
+  /** No slot for this peer or for anyone: say so (the viewer tries another holder) and close. */
+  private async busy (stream: Stream, error: string): Promise<void> {
+    this.stats.busy++
+    const signal = AbortSignal.timeout(this.init.openTimeout ?? OPEN_TIMEOUT)
+    try {
+      const framed = new FramedStream(stream, { maxBufferSize: SERVER_READ_BUFFER })
+      await framed.write({ status: ChunkOpenResponse.Status.BUSY, error }, ChunkOpenResponse, { signal })
+      await stream.close({ signal })
+    } catch (err: any) {
+      stream.abort(err)
+    }
+  }
+
   /** S5022: the resource is not held here; reply, close, count. */
   private async refuse (framed: FramedStream, error: string, id: CID, connection: Connection): Promise<void> {
+    const openTimeout = this.init.openTimeout ?? OPEN_TIMEOUT
     this.stats.refused++
     this.init.onRefused?.(id, connection.remotePeer)
-    await framed.write({ status: ChunkOpenResponse.Status.NOT_HELD, error }, ChunkOpenResponse, { signal: AbortSignal.timeout(OPEN_TIMEOUT) })
-    await framed.stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+    await framed.write({ status: ChunkOpenResponse.Status.NOT_HELD, error }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
+    await framed.stream.close({ signal: AbortSignal.timeout(openTimeout) })
   }
 }
+
+/** A zero or negative limit would refuse or stall every viewer: say so at start, not at the first request. */
+function checkLimits (limits: ChunkServerLimits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (LIMIT_NAMES.has(name) && value != null && !(typeof value === 'number' && value > 0)) {
+      throw new InvalidOptionError(`Chunk server limit ${name} must be a positive number, got ${String(value)}`)
+    }
+  }
+}
+
+const LIMIT_NAMES = new Set(['maxStreams', 'maxStreamsPerPeer', 'requestRate', 'requestBurst', 'uploadLimit', 'writeTimeout', 'openTimeout', 'messageTimeout', 'idleTimeout'])

@@ -23,6 +23,9 @@ export const MAX_REPLICAS = 32
 /** Publishes at once per connection: uploads are long, one or two is the norm. */
 export const MAX_PUBLISH_STREAMS = 4
 
+/** A PublishResponse is a status, a resource id and an error text. */
+export const MAX_PUBLISH_RESPONSE_LENGTH = 64 * 1024
+
 /** Uploaded chunks buffered before the receiver pauses the stream. */
 export const UPLOAD_HIGH_WATER = 8 * 1024 * 1024
 
@@ -38,12 +41,13 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
   const stepSignal = (): AbortSignal => AbortSignal.any([AbortSignal.timeout(PUBLISH_STEP_TIMEOUT), ...(options.signal == null ? [] : [options.signal])])
   const stream = await node.dialProtocol(preloader, PUBLISH_PROTOCOL, { signal: stepSignal() })
   try {
-    const framed = new FramedStream(stream)
+    // the preloader sends one short answer: buffer no more than that
+    const framed = new FramedStream(stream, { maxBufferSize: MAX_PUBLISH_RESPONSE_LENGTH + 16 })
     await framed.write({ manifest: resource.bytes, replicas: options.replicas ?? DEFAULT_REPLICAS, upload: options.chunks != null }, PublishRequest, { signal: stepSignal() })
     // the preloader may refuse before the upload ends (no space, bad chunk):
     // listen for its answer while sending, and stop sending once it comes
     const answered = new AbortController()
-    const reading = framed.read(PublishResponse, { maxLength: 64 * 1024, signal: AbortSignal.any([answered.signal, ...(options.signal == null ? [] : [options.signal])]) })
+    const reading = framed.read(PublishResponse, { maxLength: MAX_PUBLISH_RESPONSE_LENGTH, signal: AbortSignal.any([answered.signal, ...(options.signal == null ? [] : [options.signal])]) })
     const early = new AbortController()
     reading.then(() => { early.abort() }, () => { early.abort() })
     let index = 0

@@ -1,6 +1,8 @@
 import { StatusRequest, StatusResponse } from './pb.ts'
 import { sendRequest } from '../../wire/request.ts'
 import { MAX_ADDRS, REQUEST_TIMEOUT } from '../limits.ts'
+import { MAX_HELD_PER_REPORT } from '../registration/index.ts'
+import { MAX_REPLICAS } from '../publish/index.ts'
 import type { HandlerSpec, RequestSpec, DialTarget } from '../../wire/request.ts'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 
@@ -17,7 +19,14 @@ export const statusRequest: RequestSpec<StatusRequest, StatusResponse> = {
   request: StatusRequest,
   response: StatusResponse,
   maxResponseLength: MAX_STATUS_LENGTH,
-  responseLimits: { superPeers: MAX_STATUS_ENTRIES, catalog: MAX_STATUS_ENTRIES, superPeers$: { addrs: MAX_ADDRS } },
+  // every repeated field, nested ones too: 32 MiB of two-byte empty entries
+  // would otherwise decode into sixteen million objects
+  responseLimits: {
+    superPeers: MAX_STATUS_ENTRIES,
+    catalog: MAX_STATUS_ENTRIES,
+    superPeers$: { addrs: MAX_ADDRS, held: MAX_HELD_PER_REPORT },
+    catalog$: { placedOn: MAX_REPLICAS }
+  },
   timeout: REQUEST_TIMEOUT * 3
 }
 

@@ -20,6 +20,7 @@ import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
 import type { Registration } from '../../protocols/registration/index.ts'
 import type { SourceDrop } from '../../fetch/chunk-fetcher.ts'
+import type { ChunkServerLimits } from '../../protocols/chunk/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { CID } from 'multiformats/cid'
 
@@ -34,6 +35,10 @@ export interface SuperPeerOptions extends SelectorClientOptions {
   retryMax?: number
   /** Lists in a row a held resource must be missing from before it is evicted. Default 3. */
   evictAfter?: number
+  /** Chunk bytes per second served to all viewers together (`--upload-limit`). Default unlimited. */
+  uploadLimit?: number
+  /** Per-peer and per-stream limits of the chunk server; docs/limits.md lists the defaults. */
+  chunkLimits?: ChunkServerLimits
 }
 
 /**
@@ -90,6 +95,8 @@ export class SuperPeer extends RoleNode {
     this.options = options
     this.backoff = new Backoff(options.retryBase ?? 1000, options.retryMax ?? 60_000)
     this.chunkServer = new ChunkServer({
+      ...options.chunkLimits,
+      uploadLimit: options.uploadLimit ?? options.chunkLimits?.uploadLimit,
       node: libp2p,
       provider: storeChunkProvider(store, (id, index, err) => { void this.chunkCorrupt(id, index, err) }),
       log: this.log,
