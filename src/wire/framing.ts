@@ -92,7 +92,7 @@ export class FramedStream {
     if (length > options.maxLength) {
       throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
     }
-    const data = length === 0 ? new Uint8Array(0) : (await this.take(length, options)).subarray()
+    const data = length === 0 ? new Uint8Array(0) : (await this.takeFromPeer(length, options, `within a ${length}-byte message`)).subarray()
     try {
       return codec.decode(data, { limits: options.limits })
     } catch (err: any) {
@@ -102,7 +102,16 @@ export class FramedStream {
 
   /** Reads exactly `length` raw bytes. */
   async readBytes (length: number, options: AbortOptions = {}): Promise<Uint8ArrayList> {
-    return this.take(length, options)
+    return this.takeFromPeer(length, options, `within ${length} raw bytes`)
+  }
+
+  /** `take`, with the failures a peer can cause named as ProtocolErrors. */
+  private async takeFromPeer (length: number, options: AbortOptions, where: string): Promise<Uint8ArrayList> {
+    try {
+      return await this.take(length, options)
+    } catch (err: any) {
+      throw peerFault(err, where)
+    }
   }
 
   async write<T>(message: T, codec: Encoder<T>, options: AbortOptions = {}): Promise<void> {
@@ -126,7 +135,7 @@ export class FramedStream {
         if (i === 0 && err.name === 'UnexpectedEOFError') {
           return null
         }
-        throw err
+        throw peerFault(err, 'within a length prefix')
       }
       value += (byte & 0x7f) * 2 ** (7 * i)
       if ((byte & 0x80) === 0) {
@@ -134,6 +143,23 @@ export class FramedStream {
       }
     }
     throw new ProtocolError('Length prefix is longer than five bytes')
+  }
+}
+
+/**
+ * A stream that ends mid-message or overruns the read buffer is the peer's
+ * doing: callers get a ProtocolError, like for any other malformed input,
+ * rather than a libp2p error class they would have to know. Local aborts
+ * keep their own reason.
+ */
+function peerFault (err: any, where: string): Error {
+  switch (err?.name) {
+    case 'UnexpectedEOFError':
+      return new ProtocolError(`Stream ended ${where}`)
+    case 'StreamBufferError':
+      return new ProtocolError(`Peer sent more than the read buffer holds: ${err.message}`)
+    default:
+      return err
   }
 }
 
