@@ -9,6 +9,7 @@ import { startNetwork, waitFor } from './network.ts'
 import { Prng } from './prng.ts'
 import type { HealthCheck } from './health.ts'
 import type { Tally } from './outcome.ts'
+import type { Corpus } from './corpus.ts'
 
 export interface FuzzOptions {
   seed: number
@@ -39,6 +40,43 @@ const DEFAULT_MAX_HEAP_GROWTH = 64 * 1024 * 1024
 /** Streams finish closing a moment after their answer is read. */
 const STREAM_RELEASE_BOUND = 10_000
 
+interface HandlerRun {
+  handlers: Tally[]
+  health: HealthCheck[]
+  heapBefore: number
+  heapAfter: number
+}
+
+async function fuzzHandlers (corpus: Corpus, root: Prng, options: FuzzOptions, selected: (name: string) => boolean, log: (line: string) => void): Promise<HandlerRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'p2pcdn-fuzz-'))
+  try {
+    const network = await startNetwork(dir)
+    try {
+      const targets = handlerTargets(network, corpus, root.fork('publish corruption')).filter(t => selected(t.name))
+      const heapBefore = await settledHeap()
+      const handlers: Tally[] = []
+      for (const target of targets) {
+        const tally = await fuzzHandler(network, target, root.fork(`handler ${target.name}`), options.handlerCases, done => { log(`  ${target.name}: ${done}/${options.handlerCases}`) })
+        // a handler that skips abort() on some path keeps the slot forever
+        try {
+          await waitFor(() => openStreams(network, target.protocol) === 0 ? true : undefined, STREAM_RELEASE_BOUND, 'streams to be released')
+        } catch {
+          tally.addFinding(`leak: ${openStreams(network, target.protocol)} streams still open ${STREAM_RELEASE_BOUND} ms after the run`, 'all', tally.cases, new Uint8Array(0))
+        }
+        log(`handler ${target.name}: ${tally.cases} cases in ${(tally.ms / 1000).toFixed(1)} s, ${tally.counts.finding} findings`)
+        handlers.push(tally)
+      }
+      const heapAfter = await settledHeap()
+      const health = await checkHealth(network, corpus, network.clients[0])
+      return { handlers, health, heapBefore, heapAfter }
+    } finally {
+      await network.stop()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   const log = options.log ?? (() => {})
   const started = performance.now()
@@ -54,37 +92,14 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   }
   const decodersDone = performance.now()
 
-  const handlers: Tally[] = []
-  let health: HealthCheck[] = []
-  let heapBefore = 0
-  let heapAfter = 0
   const watch = watchProcess()
-  const dir = await mkdtemp(join(tmpdir(), 'p2pcdn-fuzz-'))
+  let handlerRun: HandlerRun
   try {
-    const network = await startNetwork(dir)
-    try {
-      const targets = handlerTargets(network, corpus, root.fork('publish corruption')).filter(t => selected(t.name))
-      heapBefore = await settledHeap()
-      for (const target of targets) {
-        const tally = await fuzzHandler(network, target, root.fork(`handler ${target.name}`), options.handlerCases, done => { log(`  ${target.name}: ${done}/${options.handlerCases}`) })
-        // a handler that skips abort() on some path keeps the slot forever
-        try {
-          await waitFor(() => openStreams(network, target.protocol) === 0 ? true : undefined, STREAM_RELEASE_BOUND, 'streams to be released')
-        } catch {
-          tally.addFinding(`leak: ${openStreams(network, target.protocol)} streams still open ${STREAM_RELEASE_BOUND} ms after the run`, 'all', tally.cases, new Uint8Array(0))
-        }
-        log(`handler ${target.name}: ${tally.cases} cases in ${(tally.ms / 1000).toFixed(1)} s, ${tally.counts.finding} findings`)
-        handlers.push(tally)
-      }
-      heapAfter = await settledHeap()
-      health = await checkHealth(network, corpus, network.clients[0])
-    } finally {
-      await network.stop()
-    }
+    handlerRun = await fuzzHandlers(corpus, root, options, selected, log)
   } finally {
     watch.stop()
-    await rm(dir, { recursive: true, force: true })
   }
+  const { handlers, health, heapBefore, heapAfter } = handlerRun
   const maxHeapGrowth = options.maxHeapGrowth ?? DEFAULT_MAX_HEAP_GROWTH
   const findings = [...decoders, ...handlers].reduce((sum, t) => sum + t.counts.finding, 0) +
     watch.errors.length +
