@@ -21,7 +21,7 @@ import type { Outcome } from './outcome.ts'
 import type { Prng } from './prng.ts'
 import type { Resource } from '../../src/content/manifest.ts'
 import type { Decoder } from '../../src/wire/framing.ts'
-import type { Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -173,6 +173,9 @@ function publishTarget (addrs: Multiaddr[], corpus: Corpus, prng0: Prng): Handle
   }
 }
 
+/** The handler targets, in the order they run: every protocol each serving role handles. */
+export const HANDLER_NAMES = ['selector selection', 'tracker registration', 'tracker lookup', 'tracker status', 'preloader precache', 'preloader status', 'preloader manifest', 'preloader publish', 'preloader chunk', 'super-peer manifest', 'super-peer chunk']
+
 /** Every protocol each serving role handles. */
 export function handlerTargets (network: FuzzNetwork, corpus: Corpus, prng: Prng): HandlerTarget[] {
   const m = corpus.messages
@@ -214,10 +217,21 @@ function isReset (stream: Stream | undefined, err: any): boolean {
   return stream?.status === 'reset' || stream?.status === 'aborted' || err?.name === 'StreamResetError' || err?.name === 'StreamAbortedError'
 }
 
+/**
+ * The client's open connection to the role. Asking the dialer for each
+ * stream costs milliseconds through the dial queue; the connection is the
+ * same one either way.
+ */
+async function connectionTo (client: Libp2p, addrs: Multiaddr[], signal: AbortSignal): Promise<Connection> {
+  const open = client.getConnections().find(c => c.status === 'open' && addrs.some(a => c.remoteAddr.equals(a) || a.toString().endsWith(c.remotePeer.toString())))
+  return open ?? client.dial(addrs, { signal })
+}
+
 /** Writes the case's bytes in a few pieces, closes our side, then reads the handler's answer. */
 async function runCase (network: FuzzNetwork, client: FuzzNetwork['clients'][number], target: HandlerTarget, bytes: Uint8Array, prng: Prng): Promise<Outcome> {
   const signal = AbortSignal.timeout(STREAM_BOUND)
-  const stream = await client.dialProtocol(target.addrs, target.protocol, { signal, negotiateFully: false })
+  const connection = await connectionTo(client, target.addrs, signal)
+  const stream = await connection.newStream(target.protocol, { signal, negotiateFully: false })
   const reader = new FramedStream(stream, { maxBufferSize: 8 * 1024 * 1024 })
   try {
     try {

@@ -7,8 +7,10 @@ export class Prng {
   private b: number
   private c: number
   private d: number
+  private readonly seed: number
 
   constructor (seed: number) {
+    this.seed = seed >>> 0
     this.a = 0x9e3779b9
     this.b = 0x243f6a88
     this.c = 0xb7e15162
@@ -56,12 +58,16 @@ export class Prng {
     return out
   }
 
-  /** An independent generator, so one target's case count does not shift another's inputs. */
+  /**
+   * An independent generator named by `label`: it depends only on this
+   * generator's seed, so a target replays the same inputs whichever other
+   * targets run before it, or in another process.
+   */
   fork (label: string): Prng {
-    let h = this.d ^ 0x811c9dc5
+    let h = 0x811c9dc5
     for (let i = 0; i < label.length; i++) {
       h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0
     }
-    return new Prng(h ^ this.next())
+    return new Prng(Math.imul(h ^ this.seed, 0x9e3779b1) ^ this.seed)
   }
 }

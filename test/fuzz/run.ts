@@ -17,8 +17,12 @@ export interface FuzzOptions {
   handlerCases: number
   /** Heap growth over the handler run above which memory counts as unbounded. */
   maxHeapGrowth?: number
-  /** Only targets whose name contains this. */
-  only?: string
+  /** Only targets whose name contains one of these. */
+  only?: string[]
+  /** Only targets with exactly these names. */
+  targets?: string[]
+  /** Start no roles: run the decoders alone. */
+  decodersOnly?: boolean
   log?(line: string): void
 }
 
@@ -82,7 +86,7 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now()
   const root = new Prng(options.seed)
   const corpus = await buildCorpus()
-  const selected = (name: string): boolean => options.only == null || name.includes(options.only)
+  const selected = (name: string): boolean => (options.only == null || options.only.some(part => name.includes(part))) && (options.targets == null || options.targets.includes(name))
 
   const decoders: Tally[] = []
   for (const target of decoderTargets(corpus).filter(t => selected(t.name))) {
@@ -93,9 +97,11 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   const decodersDone = performance.now()
 
   const watch = watchProcess()
-  let handlerRun: HandlerRun
+  let handlerRun: HandlerRun = { handlers: [], health: [], heapBefore: 0, heapAfter: 0 }
   try {
-    handlerRun = await fuzzHandlers(corpus, root, options, selected, log)
+    if (options.decodersOnly !== true && options.handlerCases > 0) {
+      handlerRun = await fuzzHandlers(corpus, root, options, selected, log)
+    }
   } finally {
     watch.stop()
   }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert'
 import { buildCorpus } from '../fuzz/corpus.ts'
-import { fuzzHandler, handlerTargets, settledHeap, watchProcess } from '../fuzz/handlers.ts'
+import { HANDLER_NAMES, fuzzHandler, handlerTargets, settledHeap, watchProcess } from '../fuzz/handlers.ts'
 import { checkHealth, openStreams } from '../fuzz/health.ts'
 import { startNetwork, waitFor } from '../fuzz/network.ts'
 import { Prng } from '../fuzz/prng.ts'
@@ -35,9 +35,8 @@ describe('fuzz: handlers of live roles (seeded)', function () {
     await dir?.remove()
   })
 
-  // the targets are known only once the network runs; their names are fixed
-  const names = ['selector selection', 'tracker registration', 'tracker lookup', 'tracker status', 'preloader precache', 'preloader status', 'preloader manifest', 'preloader publish', 'preloader chunk', 'super-peer manifest', 'super-peer chunk']
-  for (const name of names) {
+  // the targets are built once the network runs; their names are known before
+  for (const name of HANDLER_NAMES) {
     it(`${name}: every hostile stream is answered or reset, none leaks`, async () => {
       const target = handlerTargets(network, corpus, root.fork('publish corruption')).find(t => t.name === name)
       assert.ok(target != null, `no target ${name}`)
