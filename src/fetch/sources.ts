@@ -58,7 +58,7 @@ class StreamEnding {
   }
 
   faultOf (err: Error): DropReason | undefined {
-    if (err?.name === 'UnexpectedEOFError' && this.halfClosed) {
+    if ((err?.name === 'UnexpectedEOFError' || (err as any)?.cause?.name === 'UnexpectedEOFError') && this.halfClosed) {
       return 'truncated'
     }
     // a protocol error on a live stream is something the holder sent: a wrong

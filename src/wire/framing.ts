@@ -103,7 +103,7 @@ export class FramedStream {
       if (length > options.maxLength) {
         throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
       }
-      const data = length === 0 ? new Uint8Array(0) : (await this.take(length, rest)).subarray()
+      const data = length === 0 ? new Uint8Array(0) : (await this.takeFromPeer(length, rest, `within a ${length}-byte message`)).subarray()
       try {
         return codec.decode(data, { limits: options.limits })
       } catch (err: any) {
@@ -116,7 +116,16 @@ export class FramedStream {
 
   /** Reads exactly `length` raw bytes. */
   async readBytes (length: number, options: AbortOptions = {}): Promise<Uint8ArrayList> {
-    return this.take(length, options)
+    return this.takeFromPeer(length, options, `within ${length} raw bytes`)
+  }
+
+  /** `take`, with the failures a peer can cause named as ProtocolErrors. */
+  private async takeFromPeer (length: number, options: AbortOptions, where: string): Promise<Uint8ArrayList> {
+    try {
+      return await this.take(length, options)
+    } catch (err: any) {
+      throw peerFault(err, where)
+    }
   }
 
   async write<T>(message: T, codec: Encoder<T>, options: AbortOptions = {}): Promise<void> {
@@ -151,7 +160,7 @@ export class FramedStream {
       if (err.name === 'UnexpectedEOFError') {
         return null
       }
-      throw err
+      throw peerFault(err, 'before a message')
     }
   }
 
@@ -160,7 +169,7 @@ export class FramedStream {
     let value = 0
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
       if (i > 0) {
-        byte = (await this.take(1, options)).get(0)
+        byte = (await this.takeFromPeer(1, options, 'within a length prefix')).get(0)
       }
       value += (byte & 0x7f) * 2 ** (7 * i)
       if ((byte & 0x80) === 0) {
@@ -168,6 +177,24 @@ export class FramedStream {
       }
     }
     throw new ProtocolError('Length prefix is longer than five bytes')
+  }
+}
+
+/**
+ * A stream that ends mid-message or overruns the read buffer is the peer's
+ * doing: callers get a ProtocolError, like for any other malformed input,
+ * rather than a libp2p error class they would have to know. Local aborts
+ * keep their own reason.
+ */
+function peerFault (err: any, where: string): Error {
+  switch (err?.name) {
+    case 'UnexpectedEOFError':
+      // the cause tells a holder that hung up mid-answer from other protocol faults
+      return new ProtocolError(`Stream ended ${where}`, { cause: err })
+    case 'StreamBufferError':
+      return new ProtocolError(`Peer sent more than the read buffer holds: ${err.message}`, { cause: err })
+    default:
+      return err
   }
 }
 
