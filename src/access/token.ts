@@ -1,4 +1,4 @@
-import { peerIdFromMultihash, peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { base64url } from 'multiformats/bases/base64'
 import { AccessToken } from '../protocols/chunk/pb.ts'
@@ -42,11 +42,6 @@ export async function signToken (key: PrivateKey, claims: TokenClaims): Promise<
   const grantee = claims.grantee?.toMultihash().bytes
   const signature = await key.sign(signedBytes(claims.resource.bytes, expires, grantee))
   return AccessToken.encode({ resource: claims.resource.bytes, expires, grantee, signature })
-}
-
-/** The peer id a publisher's key signs as: what `publish --private` records in the manifest. */
-export function signerId (key: PrivateKey): PeerId {
-  return peerIdFromPrivateKey(key)
 }
 
 export function formatToken (token: Uint8Array): string {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { stat } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
@@ -70,6 +70,29 @@ describe('access: allow lists and private networks', function () {
     assert.deepEqual(network.catalog[0].placedOn, [member.peerId.toString()])
     assert.equal(stranger.store.resources().length, 0)
     await stranger.stop()
+  })
+
+  it('admits a super-peer added to the allow list file once the list is reloaded, without a restart', async () => {
+    const newcomer = await identity()
+    const file = join(dir.path, 'super-peers.txt')
+    await writeFile(file, '# super-peers of this tracker\n')
+    const ownSelector = await Selector.start({ allow: 'open' })
+    nodes.push(ownSelector)
+    const own = [ownSelector.multiaddrs[0].toString()]
+    const fileTracker = await Tracker.start({ selectors: own, allow: await AllowList.fromFile(file), heartbeatInterval: 300 })
+    nodes.push(fileTracker)
+    const sp = await SuperPeer.start({ selectors: own, privateKey: newcomer.key })
+    nodes.push(sp)
+    await eventually(() => fileTracker.refusals.count > 0 ? true : undefined, 5_000, 'the first refusal')
+    assert.equal(fileTracker.registry.size, 0)
+    await writeFile(file, `# super-peers of this tracker\n${newcomer.id}  # rack 4\n`)
+    await fileTracker.reloadAccess()
+    await eventually(() => fileTracker.registry.size === 1 ? true : undefined, 5_000, 'the registration after the reload')
+    await writeFile(file, 'not-a-peer-id\n')
+    await assert.rejects(fileTracker.reloadAccess(), /super-peers.txt:1: "not-a-peer-id" is not a peer id/)
+    await sp.stop()
+    await fileTracker.stop()
+    await ownSelector.stop()
   })
 
   it('refuses a publisher missing from the list before storing a byte', async () => {
