@@ -4,6 +4,7 @@ import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, decodeManifestBytes } from '../content/manifest.ts'
 import { CapacityExceededError, ResourceNotFoundError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
+import type { AbstractSublevel } from 'abstract-level'
 
 export interface ChunkStoreInit {
   /** Bytes the store may allocate to resources; unbounded when absent. */
@@ -23,11 +24,14 @@ interface Entry {
   stored: number
 }
 
-function openSublevel (db: Level<string, Uint8Array>, name: string) {
+type Db = Level<string, Uint8Array>
+
+/** Named rather than inferred: the inferred type points into level's own dependencies. */
+export type Sublevel = AbstractSublevel<Db, string | Buffer | Uint8Array, string, Uint8Array>
+
+function openSublevel (db: Db, name: string): Sublevel {
   return db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' })
 }
-
-export type Sublevel = ReturnType<typeof openSublevel>
 
 /** Keeps chunk keys sorted by index so a resource's chunks are one range scan. */
 function chunkKey (id: string, index: number): string {
