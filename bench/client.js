@@ -7,6 +7,8 @@
 //            open and starts on a line on stdin, so all processes start together
 //   bare     --target a --bytes n                   a bare libp2p stream, bytes counted
 //   http     --target url                           node's fetch of the whole body
+//   ranges   --target url --bytes n              Range requests of one chunk each, 4 in flight
+//            (the origin reader's access pattern), bytes counted, nothing verified
 //   onebyte  --target a --samples n                 fresh node, dial, one-byte answer (cold);
 //            then the same over the open connection (warm)
 // --encryption tls|noise picks what the libp2p client offers.
@@ -62,7 +64,13 @@ async function countBytes (stream, total) {
         resolve()
       }
     })
-    stream.addEventListener('close', (evt) => { evt.error == null ? resolve() : reject(evt.error) })
+    stream.addEventListener('close', (evt) => {
+      if (evt.error == null) {
+        resolve()
+      } else {
+        reject(evt.error)
+      }
+    })
   })
   return bytes
 }
@@ -103,6 +111,24 @@ if (mode === 'http') {
   for await (const piece of response.body) {
     bytes += piece.byteLength
   }
+  print({ ms: performance.now() - started, bytes, cpuMs: cpuMsSince(cpu) })
+} else if (mode === 'ranges') {
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const total = Number(values.bytes)
+  const chunkSize = 256 * 1024
+  let next = 0
+  let bytes = 0
+  const lane = async () => {
+    while (next < total) {
+      const start = next
+      next += chunkSize
+      const end = Math.min(start + chunkSize, total) - 1
+      const response = await fetch(values.target, { headers: { range: `bytes=${start}-${end}` } })
+      bytes += (await response.arrayBuffer()).byteLength
+    }
+  }
+  await Promise.all(Array.from({ length: 4 }, lane))
   print({ ms: performance.now() - started, bytes, cpuMs: cpuMsSince(cpu) })
 } else if (mode === 'bare') {
   const node = await newNode()

@@ -27,8 +27,8 @@ export async function rssOf (pid) {
  * Starts a long-lived child (a server, a role) and resolves with the first
  * JSON line it prints. Its later lines go to `onLine`. Killed by `stopAll`.
  */
-export async function startChild (script, args, { onLine, env, timeout = 60_000 } = {}) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+export async function startChild (script, args, { onLine, env, timeout = 60_000, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
   children.add(child)
   child.on('exit', () => { children.delete(child) })
   const lines = createInterface({ input: child.stdout })

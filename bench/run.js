@@ -1,4 +1,4 @@
-// npm run bench -- [--scenario all|1..6] [--size 256MiB] [--rounds N] [--quick]
+// npm run bench -- [--scenario all|1..6] [--size 256MiB] [--rounds N] [--before <checkout>]
 //
 // Every scenario runs beside its baseline in the same run, servers and
 // clients in separate processes on 127.0.0.1, rounds interleaved, medians with
@@ -24,7 +24,9 @@ const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'all' },
     size: { type: 'string' },
-    rounds: { type: 'string' }
+    rounds: { type: 'string' },
+    // scenario 1: also run the chunk path of this other checkout (built), for before/after in one run
+    before: { type: 'string' }
   }
 })
 const chosen = values.scenario === 'all' ? Object.keys(SCENARIOS) : values.scenario.split(',')
@@ -48,7 +50,7 @@ try {
     }
     console.error(`\n## ${scenario.title}`)
     try {
-      const { markdown, json } = await scenario.run({ prepared, size, rounds, label, dir })
+      const { markdown, json } = await scenario.run({ prepared, size, rounds, label, dir, before: values.before })
       console.log(`\n## ${scenario.title}\n\n${markdown}\n`)
       await writeResult(`scenario-${key}`, { scenario: scenario.title, ...json })
     } catch (err) {
