@@ -40,6 +40,9 @@ function chunkKey (id: string, index: number): string {
 
 const HELD = new Uint8Array([1])
 
+/** classic-level's `fillCache`, which sublevels pass through; not in abstract-level's types. */
+const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
+
 /**
  * The LevelDB chunk store: manifests, verified chunks and which resources are
  * complete. Every write that changes what is held is one atomic batch, so a
@@ -237,7 +240,10 @@ export class ChunkStore {
   }
 
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
-    return this.chunks.get(chunkKey(id.toString(), index))
+    // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
+    // block cache evicts what little else is there and costs a copy, and the
+    // cache never serves it again before it is evicted (3× faster without)
+    return this.chunks.get(chunkKey(id.toString(), index), READ_UNCACHED)
   }
 
   manifestOf (id: CID): Manifest | undefined {

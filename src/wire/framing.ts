@@ -169,7 +169,10 @@ export function encodeFrame (message: Uint8Array): Uint8Array {
  */
 export async function drained (stream: Stream, options: AbortOptions = {}): Promise<void> {
   options.signal?.throwIfAborted()
-  if (stream.writeBufferLength === 0 && stream.writeStatus === 'writable' && !stream.writableNeedsDrain) {
+  // an empty queue means everything went to the muxer: when the connection
+  // itself is full, the next send waits in this stream's queue, and the writer
+  // in this function, so memory stays bounded without waiting on the socket
+  if (stream.writeBufferLength === 0 && stream.writeStatus === 'writable') {
     return
   }
   await new Promise<void>((resolve, reject) => {
