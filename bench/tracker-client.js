@@ -24,6 +24,9 @@ const nodes = await Promise.all(Array.from({ length: lanes }, async () => {
 const held = nodes.map((_, lane) => heldBy(10_000_000 / count + lane, count).map(n => resourceId(n).bytes))
 const latencies = []
 let requests = 0
+let failures = 0
+let firstError
+const prefilled = process.argv[7] === 'prefilled'
 const cpu = process.cpuUsage()
 const started = performance.now()
 const deadline = started + Number(secondsArg) * 1000
@@ -31,11 +34,21 @@ await Promise.all(nodes.map(async (node, lane) => {
   let i = lane
   while (performance.now() < deadline) {
     const asked = performance.now()
-    if (mode === 'lookups') {
-      i = (i * 1103515245 + 12345) % 2 ** 31
-      await lookup(node, tracker, resourceId(i % count))
-    } else {
-      await register(node, tracker, { addrs: node.getMultiaddrs().map(a => a.bytes), capacity: 2n ** 40n, used: 0n, held: held[lane], load: 0, leaving: false })
+    try {
+      if (mode === 'lookups') {
+        i = (i * 1103515245 + 12345) % 2 ** 31
+        const holders = await lookup(node, tracker, resourceId(i % count))
+        if (count > 0 && holders.length === 0 && prefilled) {
+          throw new Error('a pre-filled resource has no holder')
+        }
+      } else {
+        await register(node, tracker, { addrs: node.getMultiaddrs().map(a => a.bytes), capacity: 2n ** 40n, used: 0n, held: held[lane], load: 0, leaving: false })
+      }
+    } catch (err) {
+      // counted and reported, never silently dropped: a failed request is not a served one
+      failures++
+      firstError ??= `${err.name}: ${err.message}`
+      continue
     }
     latencies.push(performance.now() - asked)
     requests++
@@ -44,5 +57,5 @@ await Promise.all(nodes.map(async (node, lane) => {
 const ms = performance.now() - started
 const used = process.cpuUsage(cpu)
 await Promise.all(nodes.map(async n => n.stop()))
-process.stdout.write(`${JSON.stringify({ requests, ms, cpuMs: (used.user + used.system) / 1000, latencies })}\n`)
+process.stdout.write(`${JSON.stringify({ requests, failures, firstError, ms, cpuMs: (used.user + used.system) / 1000, latencies })}\n`)
 process.exit(0)

@@ -12,7 +12,7 @@ export const title = '6. Tracker: 10,000 super-peers, 1,000,000 held resources'
 export const needsResource = false
 export const defaultRounds = 3
 
-const PEERS = 10_000
+const PEERS = Number(process.env.BENCH_TRACKER_PEERS ?? 10_000)
 const PER_PEER = 100
 const LANES = 8
 const SECONDS = 4
@@ -21,7 +21,7 @@ export async function run ({ rounds }) {
   const cli = join(here, '..', 'bin', 'p2pcdn.js')
   const selector = await startChild(cli, ['start', '--role', 'selector', '--json'])
   console.error(`  pre-filling a tracker with ${PEERS} super-peers × ${PER_PEER} resources…`)
-  const full = await startChild(join(here, 'tracker-host.js'), [selector.info.multiaddrs[0], String(PEERS), String(PER_PEER)], { timeout: 600_000, nodeArgs: ['--expose-gc'] })
+  const full = await startChild(join(here, 'tracker-host.js'), [selector.info.multiaddrs[0], String(PEERS), String(PER_PEER)], { timeout: 600_000, nodeArgs: ['--expose-gc', '--max-old-space-size=8192'] })
   const empty = await startChild(join(here, 'tracker-host.js'), [selector.info.multiaddrs[0], '0', String(PER_PEER)], { nodeArgs: ['--expose-gc'] })
   const trackers = { full, empty }
   const cases = []
@@ -34,16 +34,18 @@ export async function run ({ rounds }) {
     const [mode, state] = name.replace(' tracker', '').split(', ')
     const tracker = trackers[state]
     const { result, cpuMs } = await measureCpu([tracker.pid], async () => runChild(join(here, 'tracker-client.js'),
-      [mode, tracker.info.multiaddrs[0], String(LANES), String(SECONDS), String(mode === 'lookups' ? PEERS * PER_PEER : PER_PEER)]))
+      [mode, tracker.info.multiaddrs[0], String(LANES), String(SECONDS), String(mode === 'lookups' ? PEERS * PER_PEER : PER_PEER), state === 'full' ? 'prefilled' : 'empty']))
     const perSecond = result.requests / (result.ms / 1000)
     return {
+      failures: result.failures,
+      firstError: result.firstError,
       perSecond,
       p50: percentile(result.latencies, 50),
       p99: percentile(result.latencies, 99),
       trackerCpuS: cpuMs / 1000,
       clientCpuS: result.cpuMs / 1000,
       perTrackerCpuS: result.requests / (cpuMs / 1000),
-      note: `${fmt(perSecond, 0)}/s`
+      note: `${fmt(perSecond, 0)}/s, ${result.failures} failed${result.firstError == null ? '' : ` (${result.firstError})`}`
     }
   })
   const summary = {}
@@ -54,7 +56,9 @@ export async function run ({ rounds }) {
       p99: spread(list.map(r => r.p99)),
       trackerCpuS: spread(list.map(r => r.trackerCpuS)),
       clientCpuS: spread(list.map(r => r.clientCpuS)),
-      perTrackerCpuS: spread(list.map(r => r.perTrackerCpuS))
+      perTrackerCpuS: spread(list.map(r => r.perTrackerCpuS)),
+      failures: list.reduce((sum, r) => sum + r.failures, 0),
+      firstError: list.find(r => r.firstError != null)?.firstError
     }
   }
   const memory = {
@@ -71,8 +75,8 @@ export async function run ({ rounds }) {
   const markdown = [
     `**The full tracker's state is pre-filled in its own process** (${PEERS} super-peers × ${PER_PEER} resources = ${PEERS * PER_PEER} held, each resource held by one super-peer; filled in ${fmt(memory.prefillMs / 1000)} s), not registered over the wire. Lookups and registrations are measured over the wire from a separate process: ${LANES} concurrent request loops, each its own libp2p node and TLS connection, for ${SECONDS} s per round, ${rounds} interleaved rounds. A registration is a heartbeat of a super-peer holding ${PER_PEER} resources (it replaces that super-peer's record and re-indexes what it holds).`,
     '',
-    table(['requests', 'per second median (min–max)', 'latency p50 ms', 'p99 ms', 'tracker CPU s', 'client CPU s', 'requests per tracker CPU-s'],
-      Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.perSecond, 0), fmt(s.p50.median, 2), fmt(s.p99.median, 2), fmt(s.trackerCpuS.median, 2), fmt(s.clientCpuS.median, 2), fmt(s.perTrackerCpuS.median, 0)])),
+    table(['requests', 'per second median (min–max)', 'latency p50 ms', 'p99 ms', 'tracker CPU s', 'client CPU s', 'requests per tracker CPU-s', 'failed (all rounds)'],
+      Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.perSecond, 0), fmt(s.p50.median, 2), fmt(s.p99.median, 2), fmt(s.trackerCpuS.median, 2), fmt(s.clientCpuS.median, 2), fmt(s.perTrackerCpuS.median, 0), `${s.failures}${s.firstError == null ? '' : ` (${s.firstError})`}`])),
     '',
     table(['tracker memory', 'full', 'empty'], [
       ['RSS at the end, MiB', fmt(memory.fullRssMiB), fmt(memory.emptyRssMiB)],
