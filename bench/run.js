@@ -36,6 +36,13 @@ for (const key of chosen) {
   }
 }
 const dir = await mkdtemp(join(tmpdir(), 'p2pcdn-bench-'))
+// an interrupted run takes its servers and roles with it
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopAll()
+    rm(dir, { recursive: true, force: true }).finally(() => process.exit(130))
+  })
+}
 let failed = false
 try {
   let prepared

@@ -21,7 +21,7 @@ const nodes = await Promise.all(Array.from({ length: lanes }, async () => {
   return node
 }))
 // super-peers far past the pre-filled ones, so registering never replaces them
-const held = nodes.map((_, lane) => heldBy(10_000_000 / count + lane, count).map(n => resourceId(n).bytes))
+const held = mode === 'registrations' ? nodes.map((_, lane) => heldBy(10_000_000 / count + lane, count).map(n => resourceId(n).bytes)) : []
 const latencies = []
 let requests = 0
 let failures = 0
