@@ -1,62 +1,212 @@
-// A bench client in its own process: fetches once and prints {ms, bytes, cpuMs}.
-//   chunk <multiaddr> <manifestFile> <id>   verified chunks through the chunk protocol, in order
-//   bare  <multiaddr> <bytes>           a bare libp2p stream, bytes counted
-//   http  <url>                         node's fetch of the whole body
+// A bench client in its own process; prints one JSON line with {ms, bytes, cpuMs, …}.
+//   chunk    --target a[,b,c] --manifest f --id X  verified chunks through the chunk protocol, in order,
+//            from every target at once (multi-source when there are several)
+//   viewers  --target a --manifest f --id X --viewers n --first i --count k
+//            n libp2p nodes in this process, each fetching its own k chunks from i on
+//            (viewer v takes i + v·k …); prints {ready:true} once every session is
+//            open and starts on a line on stdin, so all processes start together
+//   bare     --target a --bytes n                   a bare libp2p stream, bytes counted
+//   http     --target url                           node's fetch of the whole body
+//   ranges   --target url --bytes n              Range requests of one chunk each, 4 in flight
+//            (the origin reader's access pattern), bytes counted, nothing verified
+//   onebyte  --target a --samples n                 fresh node, dial, one-byte answer (cold);
+//            then the same over the open connection (warm)
+// --encryption tls|noise picks what the libp2p client offers.
+import { parseArgs } from 'node:util'
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { createNode } from '../dist/src/node/create-node.js'
 import { fetchChunks } from '../dist/src/fetch/chunk-fetcher.js'
 import { PeerSource } from '../dist/src/fetch/sources.js'
-import { readFile } from 'node:fs/promises'
 import { verifyManifest } from '../dist/src/content/manifest.js'
 
-const [mode, target, arg, id] = process.argv.slice(2)
-let bytes = 0
-let started
-let cpu
+const { positionals: [mode], values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    target: { type: 'string' },
+    encryption: { type: 'string', default: 'tls' },
+    manifest: { type: 'string' },
+    id: { type: 'string' },
+    bytes: { type: 'string' },
+    viewers: { type: 'string', default: '1' },
+    first: { type: 'string', default: '0' },
+    count: { type: 'string' },
+    samples: { type: 'string', default: '20' }
+  }
+})
+const encryption = [values.encryption]
+const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
+const ONE_BYTE_PROTOCOL = '/p2pcdn-bench/one-byte/1.0.0'
+
+const print = (result) => { process.stdout.write(`${JSON.stringify(result)}\n`) }
+const cpuMsSince = (start) => { const used = process.cpuUsage(start); return (used.user + used.system) / 1000 }
+
+async function newNode () {
+  const node = await createNode({ listen: [], dhtClientMode: true, encryption })
+  await node.start()
+  return node
+}
+
+function peerOf (addr) {
+  return { peerId: peerIdFromString(addr.getComponents().find(c => c.name === 'p2p').value), multiaddrs: [addr] }
+}
+
+/** Reads a stream until `total` bytes or its end, counting only: the stack's ceiling. */
+async function countBytes (stream, total) {
+  let bytes = 0
+  await new Promise((resolve, reject) => {
+    stream.addEventListener('message', (evt) => {
+      bytes += evt.data.byteLength
+      if (bytes >= total) {
+        resolve()
+      }
+    })
+    stream.addEventListener('close', (evt) => {
+      if (evt.error == null) {
+        resolve()
+      } else {
+        reject(evt.error)
+      }
+    })
+  })
+  return bytes
+}
+
+async function loadResource () {
+  // the manifest comes from a file the run wrote; a viewer would fetch it once
+  return verifyManifest(CID.parse(values.id), await readFile(values.manifest))
+}
+
+/** Fetches `indexes` through `sources`, timing each request from asking to the answer. */
+async function fetchTimed (resource, sources, indexes, latencies) {
+  let bytes = 0
+  for (const source of sources) {
+    const request = source.request.bind(source)
+    source.request = async (index) => {
+      const asked = performance.now()
+      const data = await request(index)
+      latencies.push(performance.now() - asked)
+      return data
+    }
+  }
+  await fetchChunks({
+    manifest: resource.manifest,
+    indexes,
+    sources,
+    ordered: true,
+    maxAhead: 64,
+    onChunk: (_index, data) => { bytes += data.byteLength }
+  })
+  return bytes
+}
 
 if (mode === 'http') {
-  cpu = process.cpuUsage()
-  started = performance.now()
-  const response = await fetch(target)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  let bytes = 0
+  const response = await fetch(values.target)
   for await (const piece of response.body) {
     bytes += piece.byteLength
   }
-} else {
-  const node = await createNode({ listen: [], dhtClientMode: true })
-  await node.start()
-  const addr = multiaddr(target)
-  await node.dial(addr)
-  cpu = process.cpuUsage()
-  started = performance.now()
-  if (mode === 'bare') {
-    const stream = await node.dialProtocol(addr, '/p2pcdn-bench/bare/1.0.0')
-    const total = Number(arg)
-    for await (const piece of stream) {
-      bytes += piece.byteLength
-      if (bytes >= total) {
-        break
-      }
+  print({ ms: performance.now() - started, bytes, cpuMs: cpuMsSince(cpu) })
+} else if (mode === 'ranges') {
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const total = Number(values.bytes)
+  const chunkSize = 256 * 1024
+  let next = 0
+  let bytes = 0
+  const lane = async () => {
+    while (next < total) {
+      const start = next
+      next += chunkSize
+      const end = Math.min(start + chunkSize, total) - 1
+      const response = await fetch(values.target, { headers: { range: `bytes=${start}-${end}` } })
+      bytes += (await response.arrayBuffer()).byteLength
     }
-  } else {
-    // the manifest comes from a file the run wrote; a viewer would fetch it once
-    const resource = await verifyManifest(CID.parse(id), await readFile(arg))
-    started = performance.now()
-    cpu = process.cpuUsage()
-    const peerId = addr.getComponents().find(c => c.name === 'p2p').value
-    const source = await PeerSource.open(node, { peerId: (await import('@libp2p/peer-id')).peerIdFromString(peerId), multiaddrs: [addr] }, resource, 'super-peer')
-    await fetchChunks({
-      manifest: resource.manifest,
-      indexes: resource.manifest.chunkHashes.map((_, i) => i),
-      sources: [source],
-      ordered: true,
-      maxAhead: 64,
-      onChunk: (_index, data) => { bytes += data.byteLength }
-    })
   }
+  await Promise.all(Array.from({ length: 4 }, lane))
+  print({ ms: performance.now() - started, bytes, cpuMs: cpuMsSince(cpu) })
+} else if (mode === 'bare') {
+  const node = await newNode()
+  const addr = multiaddr(values.target)
+  await node.dial(addr)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const stream = await node.dialProtocol(addr, BARE_PROTOCOL)
+  const bytes = await countBytes(stream, Number(values.bytes))
+  const ms = performance.now() - started
+  const cpuMs = cpuMsSince(cpu)
+  stream.abort(new Error('done'))
   await node.stop()
+  print({ ms, bytes, cpuMs })
+} else if (mode === 'chunk') {
+  const node = await newNode()
+  const resource = await loadResource()
+  const addrs = values.target.split(',').map(a => multiaddr(a))
+  await Promise.all(addrs.map(async a => node.dial(a)))
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const sources = await Promise.all(addrs.map(async a => PeerSource.open(node, peerOf(a), resource, 'super-peer')))
+  const latencies = []
+  const bytes = await fetchTimed(resource, sources, resource.manifest.chunkHashes.map((_, i) => i), latencies)
+  const ms = performance.now() - started
+  const cpuMs = cpuMsSince(cpu)
+  await node.stop()
+  print({ ms, bytes, cpuMs, latencies })
+} else if (mode === 'viewers') {
+  const resource = await loadResource()
+  const addr = multiaddr(values.target)
+  const viewers = Number(values.viewers)
+  const first = Number(values.first)
+  const count = Number(values.count)
+  const chunks = resource.manifest.chunkHashes.length
+  const nodes = []
+  const sessions = []
+  for (let v = 0; v < viewers; v++) {
+    const node = await newNode()
+    nodes.push(node)
+    sessions.push(await PeerSource.open(node, peerOf(addr), resource, 'super-peer'))
+  }
+  print({ ready: true })
+  await new Promise(resolve => createInterface({ input: process.stdin }).once('line', resolve))
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const latencies = []
+  const sizes = await Promise.all(sessions.map(async (source, v) => {
+    const indexes = Array.from({ length: count }, (_, k) => (first + v * count + k) % chunks)
+    return fetchTimed(resource, [source], indexes, latencies)
+  }))
+  const ms = performance.now() - started
+  const cpuMs = cpuMsSince(cpu)
+  await Promise.all(nodes.map(async n => n.stop()))
+  print({ ms, bytes: sizes.reduce((a, b) => a + b, 0), cpuMs, latencies })
+} else if (mode === 'onebyte') {
+  const addr = multiaddr(values.target)
+  const cold = []
+  const warm = []
+  const readOne = async (node) => {
+    const stream = await node.dialProtocol(addr, ONE_BYTE_PROTOCOL)
+    const bytes = await countBytes(stream, 1)
+    if (bytes !== 1) {
+      throw new Error(`expected one byte, got ${bytes}`)
+    }
+  }
+  for (let i = 0; i < Number(values.samples); i++) {
+    const node = await newNode()
+    let started = performance.now()
+    await readOne(node)
+    cold.push(performance.now() - started)
+    started = performance.now()
+    await readOne(node)
+    warm.push(performance.now() - started)
+    await node.stop()
+  }
+  print({ cold, warm })
+} else {
+  throw new Error(`unknown mode ${mode}`)
 }
-const ms = performance.now() - started
-const used = process.cpuUsage(cpu)
-process.stdout.write(`${JSON.stringify({ ms, bytes, cpuMs: (used.user + used.system) / 1000 })}\n`)
 process.exit(0)

@@ -1,7 +1,9 @@
 // A bench server in its own process. Modes:
 //   chunk <storeDir>  the chunk protocol from a LevelDB chunk store (a super-peer's serving path)
 //   bare  <bytes>     a bare libp2p stream sending that many bytes (the stack's ceiling)
-//   http  <file>      node:http serving the file (what a user would pick instead)
+//   http  <file>      node:http serving the file (what a user would pick instead), Range included
+// libp2p modes offer TLS and noise (the client picks by offering one) and also
+// answer the one-byte protocol used as the dial baseline.
 // Prints one JSON line with its address, then serves until killed.
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -16,11 +18,20 @@ import { drained } from '../dist/src/wire/framing.js'
 const [mode, arg] = process.argv.slice(2)
 // exit cleanly on SIGTERM so --cpu-prof can write its profile
 process.on('SIGTERM', () => { process.exit(0) })
-const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
+export const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
+export const ONE_BYTE_PROTOCOL = '/p2pcdn-bench/one-byte/1.0.0'
 
 if (mode === 'http') {
   const { size } = await stat(arg)
   const server = createServer((req, res) => {
+    const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
+    if (range != null) {
+      const start = Number(range[1])
+      const end = Math.min(Number(range[2]), size - 1)
+      res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` })
+      createReadStream(arg, { start, end, highWaterMark: 256 * 1024 }).pipe(res)
+      return
+    }
     res.writeHead(200, { 'content-length': size })
     createReadStream(arg, { highWaterMark: 256 * 1024 }).pipe(res)
   })
@@ -30,19 +41,27 @@ if (mode === 'http') {
 } else {
   const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
   await node.start()
+  await node.handle(ONE_BYTE_PROTOCOL, async (stream) => {
+    stream.send(new Uint8Array([1]))
+    await stream.close()
+  })
   if (mode === 'chunk') {
     const store = await ChunkStore.open(arg)
     await new ChunkServer({ node, provider: storeChunkProvider(store), log: logger('bench') }).start()
-  } else {
+  } else if (mode === 'bare') {
     const total = Number(arg)
     const block = new Uint8Array(256 * 1024).fill(7)
     await node.handle(BARE_PROTOCOL, async (stream) => {
-      for (let sent = 0; sent < total; sent += block.byteLength) {
-        if (!stream.send(block)) {
-          await drained(stream)
+      try {
+        for (let sent = 0; sent < total; sent += block.byteLength) {
+          if (!stream.send(block)) {
+            await drained(stream)
+          }
         }
+        await stream.close()
+      } catch (err) {
+        stream.abort(err)
       }
-      await stream.close()
     })
   }
   process.stdout.write(`${JSON.stringify({ multiaddrs: node.getMultiaddrs().map(String), peerId: node.peerId.toString() })}\n`)

@@ -217,28 +217,45 @@ export function encodeFrame (message: Uint8Array): Uint8Array {
 }
 
 /**
- * Waits for the stream's next 'drain' event. `stream.onDrain()` in
- * @libp2p/utils 7.4 keeps its first resolved promise, so after one drain it
- * returns at once and the write buffer grows without bound; the event itself
- * is reliable. It is not specific, though: the muxer signals 'drain' on every
- * stream of a connection when the socket drains, including streams whose own
- * window is still shut, so writers re-check their buffer after it.
+ * Waits until the stream has handed everything queued on it to the muxer.
+ *
+ * `stream.onDrain()` in @libp2p/utils 7.4 keeps its first resolved promise, so
+ * after one drain it returns at once. The 'drain' event itself is not enough
+ * either: the muxer repeats the connection's drain to every stream, and yamux
+ * emits one for any window update, however small, so a writer resuming on
+ * every 'drain' outruns the window and the stream's write buffer grows until
+ * it overflows and resets the stream (seen with TLS, whose socket drains
+ * often). Resuming once the stream's own queue is empty bounds what waits to
+ * one send per writer.
  */
 export async function drained (stream: Stream, options: AbortOptions = {}): Promise<void> {
   options.signal?.throwIfAborted()
+  // an empty queue means everything went to the muxer: when the connection
+  // itself is full, the next send waits in this stream's queue, and the writer
+  // in this function, so memory stays bounded without waiting on the socket
+  if (stream.writeBufferLength === 0 && stream.writeStatus === 'writable') {
+    return
+  }
   await new Promise<void>((resolve, reject) => {
     const cleanup = (): void => {
       stream.removeEventListener('drain', onDrain)
-      stream.removeEventListener('idle', onDrain)
+      stream.removeEventListener('idle', onIdle)
       stream.removeEventListener('close', onClose)
       options.signal?.removeEventListener('abort', onAbort)
     }
-    const onDrain = (): void => { cleanup(); resolve() }
+    const onIdle = (): void => { cleanup(); resolve() }
+    // the stream's own 'drain' listener flushes its queue in a microtask: look after it
+    const onDrain = (): void => {
+      queueMicrotask(() => {
+        if (stream.writeBufferLength === 0) {
+          onIdle()
+        }
+      })
+    }
     const onClose = (evt: any): void => { cleanup(); reject(evt.error ?? new ProtocolError('Stream closed while waiting to write')) }
     const onAbort = (): void => { cleanup(); reject(options.signal?.reason) }
     stream.addEventListener('drain', onDrain)
-    // 'idle': the write buffer emptied, which is all a writer waits for
-    stream.addEventListener('idle', onDrain)
+    stream.addEventListener('idle', onIdle)
     stream.addEventListener('close', onClose)
     options.signal?.addEventListener('abort', onAbort)
   })

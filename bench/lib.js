@@ -1,0 +1,164 @@
+// What every scenario shares: child processes that print one JSON line when
+// ready, CPU and memory from /proc, medians with min–max, tables and results.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { describeFile, fileChunks } from '../dist/src/content/chunker.js'
+import { ChunkStore } from '../dist/src/store/chunk-store.js'
+
+export const here = new URL('.', import.meta.url).pathname
+const children = new Set()
+
+/** CPU time a process has used so far, in ms (utime + stime, 100 ticks a second). */
+export async function cpuMsOf (pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** Resident memory of a process, in bytes. */
+export async function rssOf (pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024
+}
+
+/**
+ * Starts a long-lived child (a server, a role) and resolves with the first
+ * JSON line it prints. Its later lines go to `onLine`. Killed by `stopAll`.
+ */
+export async function startChild (script, args, { onLine, env, timeout = 60_000, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+  children.add(child)
+  child.on('exit', () => { children.delete(child) })
+  const lines = createInterface({ input: child.stdout })
+  const info = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`${script} ${args[0] ?? ''} printed nothing for ${timeout} ms`)) }, timeout)
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${script} ${args.join(' ')} exited ${code} before it was ready`)) })
+    lines.once('line', (line) => { clearTimeout(timer); resolve(JSON.parse(line)) })
+  })
+  lines.on('line', (line) => { onLine?.(line) })
+  return { child, info, pid: child.pid }
+}
+
+/** Runs a child to completion and returns the last JSON line it printed. */
+export async function runChild (script, args, { timeout = 600_000 } = {}) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.add(child)
+  let out = ''
+  child.stdout.on('data', d => { out += d })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, timeout)
+  const code = await new Promise(resolve => child.on('exit', resolve))
+  clearTimeout(timer)
+  children.delete(child)
+  if (code !== 0) {
+    throw new Error(`${script} ${args.slice(0, 2).join(' ')} exited ${code}`)
+  }
+  return JSON.parse(out.trim().split('\n').pop())
+}
+
+export function stopAll () {
+  for (const child of children) {
+    child.kill('SIGKILL')
+  }
+  children.clear()
+}
+
+export const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+export const percentile = (xs, p) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))]
+}
+
+/** { median, min, max } of one field across runs. */
+export function spread (xs) {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }
+}
+
+export const fmt = (x, digits = 1) => x == null || Number.isNaN(x) ? '–' : x.toFixed(digits)
+export const fmtSpread = (s, digits = 1) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+
+export function table (header, rows) {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map(row => `| ${row.join(' | ')} |`)
+  ].join('\n')
+}
+
+/**
+ * Runs `rounds` rounds of every case, rotating the order each round so no case
+ * always runs first (cold) or last.
+ */
+export async function interleave (cases, rounds, runCase) {
+  const results = Object.fromEntries(cases.map(name => [name, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const name = cases[(i + round) % cases.length]
+      const result = await runCase(name, round)
+      results[name].push(result)
+      console.error(`  round ${round + 1} ${name}: ${result.note ?? ''}`)
+    }
+  }
+  return results
+}
+
+/** Measures the CPU a set of long-lived processes spends while `work` runs. */
+export async function measureCpu (pids, work) {
+  const before = await Promise.all(pids.map(cpuMsOf))
+  const result = await work()
+  const after = await Promise.all(pids.map(cpuMsOf))
+  return { result, cpuMs: after.reduce((sum, ms, i) => sum + ms - before[i], 0) }
+}
+
+/** Samples a process's RSS every 100 ms while `work` runs; resolves with the peak. */
+export async function peakRss (pid, work) {
+  let peak = await rssOf(pid)
+  const timer = setInterval(() => { rssOf(pid).then(rss => { peak = Math.max(peak, rss) }, () => {}) }, 100)
+  try {
+    const result = await work()
+    peak = Math.max(peak, await rssOf(pid))
+    return { result, peak }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+/**
+ * Random bytes in a file, described as a resource and stored complete in a
+ * LevelDB chunk store, as a super-peer would hold them.
+ */
+export async function prepareResource (dir, size) {
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, 'resource.bin')
+  await writeFile(file, randomBytes(size))
+  const resource = await describeFile(file)
+  const storeDir = join(dir, 'store')
+  const store = await ChunkStore.open(storeDir)
+  await store.addResource(resource)
+  let index = 0
+  let batch = []
+  for await (const data of fileChunks(file, resource.manifest.chunkSize)) {
+    batch.push({ index: index++, data })
+    if (batch.length === 16) { await store.putChunks(resource.id, batch); batch = [] }
+  }
+  await store.putChunks(resource.id, batch)
+  await store.close()
+  const manifestFile = join(dir, 'manifest.bin')
+  await writeFile(manifestFile, resource.bytes)
+  return { file, resource, storeDir, manifestFile, id: resource.id.toString() }
+}
+
+export async function writeResult (name, data) {
+  const out = join(here, 'results', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  await writeFile(out, JSON.stringify({ ...data, node: process.version, at: new Date().toISOString() }, null, 2))
+  console.error(`wrote ${out}`)
+  return out
+}
+
+export const MB = 1e6

@@ -1,0 +1,65 @@
+// Scenario 4: join latency, viewer start → first verified chunk, through the
+// real roles: selector, tracker, preloader and one super-peer, each started
+// through the CLI in its own process, the super-peer holding two published
+// resources. The viewer runs in a separate process (bench/join-client.js).
+// Baseline, same machine, same run: a fresh libp2p node dialling a server
+// process and reading a one-byte answer (cold), then a new stream on that
+// open connection (warm).
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fmt, fmtSpread, here, interleave, median, runChild, spread, startChild, table } from '../lib.js'
+
+export const title = '4. Join latency: viewer start → first verified chunk'
+export const needsResource = false
+export const defaultRounds = 4
+const SAMPLES_PER_ROUND = 6
+const CHUNK = 256 * 1024
+
+export async function run ({ rounds, dir }) {
+  const cli = join(here, '..', 'bin', 'p2pcdn.js')
+  const selector = await startChild(cli, ['start', '--role', 'selector', '--json'])
+  const sel = ['--selector', selector.info.multiaddrs[0]]
+  await startChild(cli, ['start', '--role', 'tracker', '--json', '--heartbeat', '1000', ...sel])
+  await startChild(cli, ['start', '--role', 'preloader', '--json', '--refresh', '500', ...sel])
+  await startChild(cli, ['start', '--role', 'super', '--json', '--data-dir', join(dir, 'join-super'), ...sel])
+  const ids = []
+  for (const name of ['a', 'b']) {
+    const file = join(dir, `join-${name}.bin`)
+    await writeFile(file, randomBytes(4 * CHUNK))
+    const { id } = await runChild(cli, ['publish', file, '--replicas', '1', '--wait', '--timeout', '60', '--json', ...sel])
+    ids.push(id)
+  }
+  const baselineServer = await startChild(join(here, 'server.js'), ['bare', '1'])
+  const runs = await interleave(['join', 'fresh dial + 1 byte'], rounds, async (name) => {
+    if (name === 'join') {
+      const r = await runChild(join(here, 'join-client.js'), [selector.info.multiaddrs[0], ids[0], ids[1], String(CHUNK), String(SAMPLES_PER_ROUND)])
+      return { ...r, note: `cold ${fmt(median(r.cold))} ms, warm ${fmt(median(r.warm))} ms` }
+    }
+    const r = await runChild(join(here, 'client.js'), ['onebyte', '--target', baselineServer.info.multiaddrs[0], '--samples', String(SAMPLES_PER_ROUND)])
+    return { ...r, note: `cold ${fmt(median(r.cold))} ms, warm ${fmt(median(r.warm))} ms` }
+  })
+  const all = (name, field) => runs[name].flatMap(r => r[field])
+  const rows = {
+    'join, cold: Viewer.start() → first verified chunk': spread(all('join', 'cold')),
+    'join, cold, after start: selector → lookup → manifest → dial → first verified chunk': spread(all('join', 'coldAfterStart')),
+    'join, warm connections: next resource, lookup → manifest → chunk stream → first verified chunk': spread(all('join', 'warm')),
+    'Viewer.start() alone (identity, libp2p, listen)': spread(all('join', 'start')),
+    'baseline cold: fresh dial + 1-byte answer': spread(all('fresh dial + 1 byte', 'cold')),
+    'baseline warm: new stream on an open connection + 1-byte answer': spread(all('fresh dial + 1 byte', 'warm'))
+  }
+  const samples = all('join', 'cold').length
+  const ratios = {
+    'cold join ÷ fresh dial (goal ≤ 3)': rows['join, cold: Viewer.start() → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
+    'cold join after start ÷ fresh dial (goal ≤ 3)': rows['join, cold, after start: selector → lookup → manifest → dial → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
+    'warm join ÷ warm stream': rows['join, warm connections: next resource, lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median
+  }
+  const markdown = [
+    `${samples} samples each (${rounds} interleaved rounds × ${SAMPLES_PER_ROUND}), TLS, 256 KiB chunks; selector, tracker, preloader and super-peer started through the CLI in their own processes, the viewer (a fresh \`Viewer\` per sample) and the baseline client in separate processes.`,
+    '',
+    table(['path', 'ms median (min–max)'], Object.entries(rows).map(([name, s]) => [name, fmtSpread(s, 1)])),
+    '',
+    table(['ratio (medians)', 'value'], Object.entries(ratios).map(([name, value]) => [name, `${fmt(value, 2)}×`]))
+  ].join('\n')
+  return { markdown, json: { rounds, samplesPerRound: SAMPLES_PER_ROUND, rows, ratios, runs } }
+}

@@ -1,0 +1,52 @@
+// Scenario 3: one viewer ← 3 super-peers against one viewer ← 1. Each
+// super-peer is its own process with its own copy of the LevelDB store; the
+// viewer asks all of them at once, one pipelined chunk stream each.
+import { cp } from 'node:fs/promises'
+import { join } from 'node:path'
+import { MB, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, table } from '../lib.js'
+
+export const title = '3. One viewer ← 3 super-peers vs ← 1'
+
+export async function run ({ prepared, size, rounds, label, dir }) {
+  const servers = []
+  for (let i = 0; i < 3; i++) {
+    const storeDir = join(dir, `multi-store-${i}`)
+    await cp(prepared.storeDir, storeDir, { recursive: true })
+    servers.push(await startChild(join(here, 'server.js'), ['chunk', storeDir]))
+  }
+  const cases = { '1 super-peer': servers.slice(0, 1), '3 super-peers': servers }
+  const runs = await interleave(Object.keys(cases), rounds, async (name) => {
+    const used = cases[name]
+    const { result, cpuMs } = await measureCpu(used.map(s => s.pid), async () => runChild(join(here, 'client.js'),
+      ['chunk', '--target', used.map(s => s.info.multiaddrs[0]).join(','), '--manifest', prepared.manifestFile, '--id', prepared.id]))
+    if (result.bytes !== size) {
+      throw new Error(`${name} moved ${result.bytes} of ${size} bytes`)
+    }
+    const mbps = size / MB / (result.ms / 1000)
+    return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s` }
+  })
+  const summary = {}
+  for (const [name, list] of Object.entries(runs)) {
+    summary[name] = {
+      mbps: spread(list.map(r => r.mbps)),
+      clientCpuS: spread(list.map(r => r.clientCpuMs / 1000)),
+      serverCpuS: spread(list.map(r => r.serverCpuMs / 1000)),
+      mbPerCpuS: spread(list.map(r => size / MB / ((r.clientCpuMs + r.serverCpuMs) / 1000))),
+      clientMbPerCpuS: spread(list.map(r => size / MB / (r.clientCpuMs / 1000)))
+    }
+  }
+  const ratios = {
+    '3 ÷ 1, MB/s': summary['3 super-peers'].mbps.median / summary['1 super-peer'].mbps.median,
+    '3 ÷ 1, viewer CPU s': summary['3 super-peers'].clientCpuS.median / summary['1 super-peer'].clientCpuS.median,
+    '3 ÷ 1, all CPU s': (summary['3 super-peers'].clientCpuS.median + summary['3 super-peers'].serverCpuS.median) / (summary['1 super-peer'].clientCpuS.median + summary['1 super-peer'].serverCpuS.median)
+  }
+  const markdown = [
+    `${label}, TLS, ${rounds} interleaved rounds, every super-peer and the viewer in its own process on one 2-core machine: the super-peers share the cores with each other and with the viewer, so this measures the CPU cost of multi-source, not the bandwidth it would add across machines.`,
+    '',
+    table(['sources', 'MB/s median (min–max)', 'viewer CPU s', 'super-peers CPU s (sum)', 'MB per CPU-s (all)', 'MB per viewer CPU-s'],
+      Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.mbps), fmt(s.clientCpuS.median, 2), fmt(s.serverCpuS.median, 2), fmt(s.mbPerCpuS.median), fmt(s.clientMbPerCpuS.median)])),
+    '',
+    table(['ratio (medians)', 'value'], Object.entries(ratios).map(([name, value]) => [name, `${fmt(value, 2)}×`]))
+  ].join('\n')
+  return { markdown, json: { size, rounds, summary, ratios, runs } }
+}

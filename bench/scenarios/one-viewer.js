@@ -1,0 +1,70 @@
+// Scenario 1: one viewer ← one super-peer holding the resource. The chunk
+// protocol against a bare libp2p stream on the same stack (its ceiling), over
+// TLS and over noise, and against node:http serving the same bytes from a file.
+import { cp } from 'node:fs/promises'
+import { join } from 'node:path'
+import { MB, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, table } from '../lib.js'
+
+export const title = '1. One viewer ← one super-peer'
+
+export async function run ({ prepared, size, rounds, label, before, dir }) {
+  const server = join(here, 'server.js')
+  const client = join(here, 'client.js')
+  const chunk = await startChild(server, ['chunk', prepared.storeDir])
+  const bare = await startChild(server, ['bare', String(size)])
+  const http = await startChild(server, ['http', prepared.file])
+  const cases = {}
+  for (const encryption of ['tls', 'noise']) {
+    cases[`chunk protocol, ${encryption}`] = { server: chunk, args: ['chunk', '--target', chunk.info.multiaddrs[0], '--manifest', prepared.manifestFile, '--id', prepared.id, '--encryption', encryption] }
+    cases[`bare libp2p stream, ${encryption}`] = { server: bare, args: ['bare', '--target', bare.info.multiaddrs[0], '--bytes', String(size), '--encryption', encryption] }
+  }
+  cases['node:http (plaintext)'] = { server: http, args: ['http', '--target', http.info.url] }
+  if (before != null) {
+    // the same chunk path from another checkout (built, with these bench scripts): before/after in one run
+    const storeCopy = join(dir, 'before-store')
+    await cp(prepared.storeDir, storeCopy, { recursive: true })
+    const old = await startChild(join(before, 'bench', 'server.js'), ['chunk', storeCopy])
+    cases['chunk protocol, tls (before)'] = { server: old, client: join(before, 'bench', 'client.js'), args: ['chunk', '--target', old.info.multiaddrs[0], '--manifest', prepared.manifestFile, '--id', prepared.id, '--encryption', 'tls'] }
+  }
+
+  const runs = await interleave(Object.keys(cases), rounds, async (name) => {
+    const { server: s, args, client: c } = cases[name]
+    const { result, cpuMs } = await measureCpu([s.pid], async () => runChild(c ?? client, args))
+    if (result.bytes !== size) {
+      throw new Error(`${name} moved ${result.bytes} of ${size} bytes`)
+    }
+    const mbps = size / MB / (result.ms / 1000)
+    return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s` }
+  })
+  const summary = {}
+  for (const [name, list] of Object.entries(runs)) {
+    summary[name] = {
+      mbps: spread(list.map(r => r.mbps)),
+      clientCpuS: spread(list.map(r => r.clientCpuMs / 1000)),
+      serverCpuS: spread(list.map(r => r.serverCpuMs / 1000)),
+      mbPerCpuS: spread(list.map(r => size / MB / ((r.clientCpuMs + r.serverCpuMs) / 1000))),
+      serverMbPerCpuS: spread(list.map(r => size / MB / (r.serverCpuMs / 1000)))
+    }
+  }
+  const ratio = (a, b) => summary[a].mbps.median / summary[b].mbps.median
+  const ratios = {
+    'chunk ÷ bare, tls (goal ≥ 0.95)': ratio('chunk protocol, tls', 'bare libp2p stream, tls'),
+    'chunk ÷ bare, noise (goal ≥ 0.95)': ratio('chunk protocol, noise', 'bare libp2p stream, noise'),
+    'chunk tls ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls', 'node:http (plaintext)'),
+    'bare tls ÷ node:http (the stack\'s own ceiling)': ratio('bare libp2p stream, tls', 'node:http (plaintext)'),
+    'chunk tls ÷ chunk noise': ratio('chunk protocol, tls', 'chunk protocol, noise')
+  }
+  if (before != null) {
+    ratios['chunk tls: after ÷ before, MB/s'] = ratio('chunk protocol, tls', 'chunk protocol, tls (before)')
+    ratios['chunk tls: after ÷ before, MB per CPU-s'] = summary['chunk protocol, tls'].mbPerCpuS.median / summary['chunk protocol, tls (before)'].mbPerCpuS.median
+  }
+  const markdown = [
+    `${label}, ${rounds} interleaved rounds, client and server in separate processes on 127.0.0.1 (TCP + yamux)`,
+    '',
+    table(['path', 'MB/s median (min–max)', 'client CPU s', 'server CPU s', 'MB per CPU-s (both sides)', 'MB per server CPU-s'],
+      Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.mbps), fmt(s.clientCpuS.median, 2), fmt(s.serverCpuS.median, 2), fmt(s.mbPerCpuS.median), fmt(s.serverMbPerCpuS.median)])),
+    '',
+    table(['ratio (medians)', 'value'], Object.entries(ratios).map(([name, value]) => [name, `${fmt(value, 2)}×`]))
+  ].join('\n')
+  return { markdown, json: { size, rounds, summary, ratios, runs } }
+}

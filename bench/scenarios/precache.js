@@ -1,0 +1,107 @@
+// Scenario 5: pre-caching. A real network (selector, tracker, preloader and a
+// super-peer, each started through the CLI in its own process) and an http
+// origin; each round publishes the origin's file under a fresh URL, so the
+// super-peer downloads a new resource: every chunk read with a Range request,
+// verified with SHA-256 and written to LevelDB. Timed from the super-peer's
+// download-started event to its resource-held event. Baselines: the same
+// bytes read raw from the origin by a separate process, in one GET and in
+// the super-peer's access pattern (one chunk per Range request, 4 in flight).
+import { join } from 'node:path'
+import { MB, cpuMsOf, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, table } from '../lib.js'
+
+export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
+export const defaultRounds = 3
+
+const cli = join(here, '..', 'bin', 'p2pcdn.js')
+
+export async function run ({ prepared, size, rounds, label, dir }) {
+  const origin = await startChild(join(here, 'server.js'), ['http', prepared.file])
+  const selector = await startChild(cli, ['start', '--role', 'selector', '--json'])
+  const sel = ['--selector', selector.info.multiaddrs[0]]
+  await startChild(cli, ['start', '--role', 'tracker', '--json', '--heartbeat', '1000', ...sel])
+  await startChild(cli, ['start', '--role', 'preloader', '--json', '--refresh', '500', ...sel])
+  // every event by resource id, timed as it arrives: the download may start before publish returns
+  const seen = new Map()
+  const track = (id) => {
+    let entry = seen.get(id)
+    if (entry == null) {
+      entry = { started: Promise.withResolvers(), held: Promise.withResolvers() }
+      seen.set(id, entry)
+    }
+    return entry
+  }
+  const sp = { pid: 0 }
+  const onLine = (line) => {
+    let event
+    try { event = JSON.parse(line) } catch { return }
+    if (event.id == null) return
+    const entry = track(event.id)
+    const at = performance.now()
+    if (event.event === 'download-started') entry.started.resolve(cpuMsOf(sp.pid).then(cpuMs => ({ at, cpuMs })))
+    if (event.event === 'resource-held') entry.held.resolve(cpuMsOf(sp.pid).then(cpuMs => ({ at, cpuMs })))
+    if (event.event === 'download-failed') {
+      entry.started.reject(new Error(event.error))
+      entry.held.reject(new Error(event.error))
+    }
+  }
+  const superPeer = await startChild(cli, ['start', '--role', 'super', '--json', '--data-dir', join(dir, 'precache-super'), ...sel], { onLine })
+  sp.pid = superPeer.pid
+  // give the super-peer time to register and fetch its first (empty) list
+  await new Promise(resolve => setTimeout(resolve, 2000))
+
+  let published = 0
+  const ingest = async () => {
+    const url = `${origin.info.url}?round=${++published}`
+    const { id } = await runChild(cli, ['publish', url, '--replicas', '1', '--json', ...sel])
+    const entry = track(id)
+    const timeout = setTimeout(() => { entry.held.reject(new Error(`${id} not held after 300 s`)) }, 300_000)
+    try {
+      const start = await entry.started.promise
+      const end = await entry.held.promise
+      return { ms: end.at - start.at, cpuMs: end.cpuMs - start.cpuMs }
+    } finally {
+      clearTimeout(timeout)
+    }
+  }
+  const cases = {
+    'super-peer ingest (Range reads, SHA-256, LevelDB)': async () => {
+      const r = await ingest()
+      return { ms: r.ms, clientCpuMs: r.cpuMs, serverCpuMs: null }
+    },
+    'raw read, one GET': async () => {
+      const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), ['http', '--target', origin.info.url]))
+      return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
+    },
+    'raw read, 256 KiB Range requests, 4 in flight': async () => {
+      const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), ['ranges', '--target', origin.info.url, '--bytes', String(size)]))
+      return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
+    }
+  }
+  const runs = await interleave(Object.keys(cases), rounds, async (name) => {
+    const r = await cases[name]()
+    const mbps = size / MB / (r.ms / 1000)
+    return { ...r, mbps, note: `${fmt(mbps)} MB/s` }
+  })
+  const summary = {}
+  for (const [name, list] of Object.entries(runs)) {
+    summary[name] = {
+      mbps: spread(list.map(r => r.mbps)),
+      readerCpuS: spread(list.map(r => r.clientCpuMs / 1000)),
+      readerMbPerCpuS: spread(list.map(r => size / MB / (r.clientCpuMs / 1000)))
+    }
+  }
+  const names = Object.keys(cases)
+  const ratios = {
+    'ingest ÷ raw GET (goal ≥ 0.9)': summary[names[0]].mbps.median / summary[names[1]].mbps.median,
+    'ingest ÷ raw Range reads': summary[names[0]].mbps.median / summary[names[2]].mbps.median
+  }
+  const markdown = [
+    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process, timed from its download-started to its resource-held event; raw reads run in a separate process. "Reader CPU" is the super-peer's, or the raw reader's.`,
+    '',
+    table(['path', 'MB/s median (min–max)', 'reader CPU s', 'MB per reader CPU-s'],
+      Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.mbps), fmt(s.readerCpuS.median, 2), fmt(s.readerMbPerCpuS.median)])),
+    '',
+    table(['ratio (medians)', 'value'], Object.entries(ratios).map(([name, value]) => [name, `${fmt(value, 2)}×`]))
+  ].join('\n')
+  return { markdown, json: { size, rounds, summary, ratios, runs } }
+}

@@ -1,0 +1,92 @@
+import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import { HttpRangeSource } from '../../src/fetch/sources.ts'
+import { fetchChunks } from '../../src/fetch/chunk-fetcher.ts'
+import { encodeResource, sha256Of, MANIFEST_VERSION } from '../../src/content/manifest.ts'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Resource } from '../../src/content/manifest.ts'
+
+const CHUNK = 16 * 1024
+
+describe('origin reads in spans', () => {
+  let server: Server
+  let url: string
+  let ranges: string[]
+  let body: Buffer
+  let resource: Resource
+
+  before(async () => {
+    // 40 chunks and a short last one: spans of 16, 16 and 8
+    body = randomBytes(39 * CHUNK + 1000)
+    server = createServer((req, res) => {
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
+      if (range == null) {
+        res.writeHead(400).end()
+        return
+      }
+      ranges.push(req.headers.range as string)
+      const start = Number(range[1])
+      if (start >= body.byteLength) {
+        res.writeHead(416).end()
+        return
+      }
+      const end = Math.min(Number(range[2]), body.byteLength - 1)
+      res.writeHead(206, { 'content-length': end - start + 1 })
+      res.end(body.subarray(start, end + 1))
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/r.bin`
+    const chunks = Array.from({ length: 40 }, (_, i) => body.subarray(i * CHUNK, Math.min((i + 1) * CHUNK, body.byteLength)))
+    resource = await encodeResource({
+      version: MANIFEST_VERSION,
+      name: 'r.bin',
+      mediaType: 'application/octet-stream',
+      size: BigInt(body.byteLength),
+      chunkSize: CHUNK,
+      chunkHashes: chunks.map(c => sha256Of(c)),
+      source: url
+    })
+  })
+
+  beforeEach(() => { ranges = [] })
+
+  after(async () => {
+    server.closeAllConnections()
+    await new Promise(resolve => server.close(resolve))
+  })
+
+  it('reads a whole resource in one Range request per 16 chunks, every chunk verified', async () => {
+    const got = new Map<number, Uint8Array>()
+    await fetchChunks({
+      manifest: resource.manifest,
+      indexes: Array.from({ length: 40 }, (_, i) => i),
+      sources: [new HttpRangeSource(resource)],
+      onChunk: (index, data) => { got.set(index, data instanceof Uint8Array ? data : data.subarray()) }
+    })
+    assert.equal(got.size, 40)
+    assert.deepEqual(Buffer.concat(Array.from({ length: 40 }, (_, i) => got.get(i) as Uint8Array)), body)
+    assert.deepEqual(ranges, [`bytes=0-${16 * CHUNK - 1}`, `bytes=${16 * CHUNK}-${32 * CHUNK - 1}`, `bytes=${32 * CHUNK}-${body.byteLength - 1}`])
+  })
+
+  it('starts a fresh span for a chunk asked for out of order, and keeps nothing below it', async () => {
+    const source = new HttpRangeSource(resource, 10_000, 4)
+    const read = async (index: number): Promise<Buffer> => Buffer.from(await source.request(index))
+    assert.deepEqual(await read(10), body.subarray(10 * CHUNK, 11 * CHUNK))
+    assert.deepEqual(await read(2), body.subarray(2 * CHUNK, 3 * CHUNK))
+    assert.deepEqual(await read(11), body.subarray(11 * CHUNK, 12 * CHUNK))
+    assert.equal(ranges.length, 2, 'chunk 11 came from the span that chunk 10 started')
+    await source.close()
+  })
+
+  it('fails every chunk of a span the origin answers short or refuses', async () => {
+    // a manifest one chunk longer than what the origin has
+    const longer = { ...resource, manifest: { ...resource.manifest, size: BigInt(40 * CHUNK + CHUNK), chunkHashes: [...resource.manifest.chunkHashes, new Uint8Array(32)] } }
+    const source = new HttpRangeSource(longer, 10_000, 4)
+    const asked = [source.request(39), source.request(40)]
+    await assert.rejects(asked[0], { name: 'RemoteError', message: /bytes for a/ })
+    await assert.rejects(asked[1], { name: 'RemoteError', message: /bytes for a/ })
+    await assert.rejects(source.request(40), { name: 'RemoteError', message: /answered 416/ })
+  })
+})
