@@ -154,12 +154,13 @@ export class PeerSource implements ChunkSource {
 export const ORIGIN_TIMEOUT = 10_000
 
 /**
- * Chunks one Range request covers. Fetches ask for chunks in ascending order,
- * and one request per chunk costs the reader three times the CPU of one long
- * read (request and response headers, a fresh body stream each time): a span
- * of 16 × 256 KiB moves 4 MiB per request and holds at most that in memory.
+ * Bytes one Range request covers (whole chunks, at least one). Fetches ask
+ * for chunks in ascending order, and one request per chunk costs the reader
+ * three times the CPU of one long read (request and response headers, a fresh
+ * body stream each time): 16 × 256 KiB per request, and at most that waits in
+ * memory for the fetcher to ask.
  */
-export const SPAN_CHUNKS = 16
+export const SPAN_BYTES = 4 * 1024 * 1024
 
 /** Cuts a response body of exactly `length` bytes into pieces of `sizes`, refusing one that runs longer. */
 async function readSpan (response: Response, sizes: number[], heard: () => void, deliver: (i: number, data: Uint8Array) => void): Promise<void> {
@@ -211,7 +212,7 @@ export class HttpRangeSource implements ChunkSource {
   /** Chunks of spans under way, by index, until someone asks for them. */
   private readonly pending = new Map<number, Promise<Uint8Array>>()
 
-  constructor (resource: Resource, timeout = ORIGIN_TIMEOUT, spanChunks = SPAN_CHUNKS) {
+  constructor (resource: Resource, timeout = ORIGIN_TIMEOUT, spanChunks = Math.max(1, Math.floor(SPAN_BYTES / resource.manifest.chunkSize))) {
     this.resource = resource
     this.label = resource.manifest.source
     this.timeout = timeout

@@ -57,17 +57,23 @@ describe('origin reads in spans', () => {
     await new Promise(resolve => server.close(resolve))
   })
 
-  it('reads a whole resource in one Range request per 16 chunks, every chunk verified', async () => {
+  it('reads a whole resource in one Range request per span, every chunk verified', async () => {
     const got = new Map<number, Uint8Array>()
     await fetchChunks({
       manifest: resource.manifest,
       indexes: Array.from({ length: 40 }, (_, i) => i),
-      sources: [new HttpRangeSource(resource)],
+      sources: [new HttpRangeSource(resource, 10_000, 16)],
       onChunk: (index, data) => { got.set(index, data instanceof Uint8Array ? data : data.subarray()) }
     })
     assert.equal(got.size, 40)
     assert.deepEqual(Buffer.concat(Array.from({ length: 40 }, (_, i) => got.get(i) as Uint8Array)), body)
     assert.deepEqual(ranges, [`bytes=0-${16 * CHUNK - 1}`, `bytes=${16 * CHUNK}-${32 * CHUNK - 1}`, `bytes=${32 * CHUNK}-${body.byteLength - 1}`])
+  })
+
+  it('spans 4 MiB by default: 16 KiB chunks of a 640 KiB resource are one request', async () => {
+    const source = new HttpRangeSource(resource)
+    await Promise.all(Array.from({ length: 40 }, async (_, i) => source.request(i)))
+    assert.deepEqual(ranges, [`bytes=0-${body.byteLength - 1}`])
   })
 
   it('starts a fresh span for a chunk asked for out of order, and keeps nothing below it', async () => {
