@@ -75,8 +75,14 @@ export function publisherOf (publisher: Uint8Array | undefined): PeerId | undefi
 
 export interface VerifyTokenInit {
   resource: CID
-  /** Keys whose signature is accepted: the publisher, and for grants the preloader. */
+  /** Keys whose signature is accepted: the resource's publisher. */
   signers: PeerId[]
+  /**
+   * Keys whose signature is accepted only on a token granted to the peer
+   * presenting it: the preloader a super-peer takes its list from. An
+   * unbound token from them would open every private resource to anyone.
+   */
+  grantSigners?: PeerId[]
   /** Who presents the token. */
   peer: PeerId
   now?: number
@@ -111,7 +117,8 @@ export async function verifyToken (token: Uint8Array | undefined, init: VerifyTo
     throw new AccessDeniedError(`The access token for ${id} was granted to another peer`)
   }
   const message = signedBytes(claims.resource, claims.expires, claims.grantee)
-  for (const signer of init.signers) {
+  const bound = claims.grantee != null && claims.grantee.byteLength > 0
+  for (const signer of [...init.signers, ...(bound ? init.grantSigners ?? [] : [])]) {
     if (signer.publicKey != null && await signer.publicKey.verify(message, claims.signature)) {
       return
     }

@@ -94,6 +94,10 @@ export async function publish (input: PublishInput): Promise<PublishResult> {
       throw new InvalidOptionError(`Cannot read ${input.source}: ${err.code === 'ENOENT' ? 'no such file' : err.code ?? err.message}`)
     }
   }
+  if (isDirectory && publisher != null) {
+    // a token opens one resource, and a player does not carry it to a set's relative URLs
+    throw new InvalidOptionError('A directory cannot be published private: publish its files one by one, each with its own token')
+  }
   return withClient(input, async (node, selectors) => {
     const selection = await select(node, selectors, { signal: input.signal })
     const preloader = selection.preloaders[0]

@@ -15,6 +15,7 @@ describe('tokens: private resources need a token signed by their publisher', fun
   const nodes: RoleNode[] = []
   let selectors: string[]
   let publisherKey: PrivateKey
+  let preloaderKey: PrivateKey
   let superPeers: SuperPeer[]
   let viewer: Viewer
   let id: CID
@@ -26,7 +27,8 @@ describe('tokens: private resources need a token signed by their publisher', fun
     publisherKey = await generateKeyPair('Ed25519')
     const selector = await Selector.start({ allow: 'open' })
     selectors = [selector.multiaddrs[0].toString()]
-    nodes.push(selector, await Tracker.start({ allow: 'open', selectors, heartbeatInterval: 300 }), await Preloader.start({ allow: 'open', selectors, refreshInterval: 300 }))
+    preloaderKey = await generateKeyPair('Ed25519')
+    nodes.push(selector, await Tracker.start({ allow: 'open', selectors, heartbeatInterval: 300 }), await Preloader.start({ allow: 'open', selectors, privateKey: preloaderKey, refreshInterval: 300 }))
     superPeers = await Promise.all([0, 1].map(async () => SuperPeer.start({ selectors })))
     nodes.push(...superPeers)
     expected = await randomFile(join(dir.path, 'private.bin'), 1024 * 1024 + 7)
@@ -75,12 +77,27 @@ describe('tokens: private resources need a token signed by their publisher', fun
     const holder = superPeers[0]
     const before = holder.chunkServer.stats.forbidden
     const open = async (token?: Uint8Array): Promise<ChunkSession> => ChunkSession.open(viewer.libp2p, holder.multiaddrs, id, { chunkSize: 256 * 1024, token })
-    await assert.rejects(open(), (err: any) => err.name === 'AccessDeniedError' && /token signed by its publisher is required/.test(err.message))
-    await assert.rejects(open(await signToken(await generateKeyPair('Ed25519'), { resource: id, expires: Date.now() + hour })), { name: 'AccessDeniedError' })
-    assert.equal(holder.chunkServer.stats.forbidden, before + 2)
+    const stranger = await generateKeyPair('Ed25519')
+    const other = CID.parse('bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq')
+    const refused: Array<[Uint8Array | undefined, RegExp]> = [
+      [undefined, /token signed by its publisher is required/],
+      [await signToken(publisherKey, { resource: id, expires: Date.now() - hour }), /expired at/],
+      [await signToken(stranger, { resource: id, expires: Date.now() + hour }), /not signed by its publisher/],
+      [await signToken(publisherKey, { resource: other, expires: Date.now() + hour }), /for another resource/],
+      [await signToken(publisherKey, { resource: id, expires: Date.now() + hour, grantee: peerIdFromPrivateKey(stranger) }), /granted to another peer/],
+      // the preloader's key may only grant to a named peer: an unbound grant would open the resource to anyone
+      [await signToken(preloaderKey, { resource: id, expires: Date.now() + hour }), /not signed by its publisher/]
+    ]
+    for (const [token, reason] of refused) {
+      await assert.rejects(open(token), (err: any) => err.name === 'AccessDeniedError' && reason.test(err.message))
+    }
+    assert.equal(holder.chunkServer.stats.forbidden, before + refused.length)
     const session = await open(await signToken(publisherKey, { resource: id, expires: Date.now() + hour }))
     assert.equal((await session.request(0)).byteLength, 256 * 1024)
     await session.close()
+    const granted = await open(await signToken(preloaderKey, { resource: id, expires: Date.now() + hour, grantee: viewer.peerId }))
+    assert.equal((await granted.request(1)).byteLength, 256 * 1024)
+    await granted.close()
   })
 
   it('answers 403 at the gateway without a token, and serves the signed URL', async () => {
@@ -88,6 +105,10 @@ describe('tokens: private resources need a token signed by their publisher', fun
     const denied = await globalThis.fetch(url)
     assert.equal(denied.status, 403)
     assert.match(await denied.text(), /is private/)
+    const other = CID.parse('bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq')
+    const wrong = await globalThis.fetch(`${url}?token=${formatToken(await signToken(publisherKey, { resource: other, expires: Date.now() + hour }))}`)
+    assert.equal(wrong.status, 403)
+    assert.match(await wrong.text(), /for another resource/)
     const token = formatToken(await signToken(publisherKey, { resource: id, expires: Date.now() + hour }))
     const ok = await globalThis.fetch(`${url}?token=${token}`, { headers: { range: 'bytes=0-99' } })
     assert.equal(ok.status, 206)

@@ -107,7 +107,7 @@ export function startCommand (): Command {
     .option('--refresh <ms>', 'preloader: how often super-peers re-ask for their list (default 5000)')
     .option('--http <host:port>', 'viewer: serve players over HTTP, e.g. 127.0.0.1:8080')
     .option('--allow <file>', 'selector, tracker, preloader: peer ids that may announce / register / fetch lists, one per line (reloaded on SIGHUP)')
-    .option('--publishers <file>', 'preloader: peer ids that may publish, one per line (default: nobody)')
+    .option('--publishers <file>', 'preloader: peer ids that may publish, one per line (default: nobody; anyone with --open)')
     .option('--open', 'selector, tracker, preloader: accept any peer instead of an allow list')
     .option('--psk <file>', 'join a private network: peers without this swarm key exchange nothing (p2pcdn key psk <file>)')
     .option('--json', 'print events as JSON lines')

@@ -31,7 +31,7 @@ export class TokenBucket {
         await sleep(ms, signal)
       } catch (err) {
         // an aborted wait sent nothing: give the tokens back to the others
-        this.tokens += n
+        this.tokens = Math.min(this.burst, this.tokens + n)
         throw err
       }
     }
@@ -106,16 +106,6 @@ export class PeerLimits {
 
   constructor (init: PeerLimitsInit) {
     this.init = init
-  }
-
-  /** Chunk streams being served now, all peers together. */
-  get streams (): number {
-    return this.total
-  }
-
-  /** Peers with an open stream or a request debt. */
-  get tracked (): number {
-    return this.peers.size
   }
 
   /** Takes a stream slot for `peer`, or says why not. */

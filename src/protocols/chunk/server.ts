@@ -4,10 +4,11 @@ import {
   MAX_OPEN_LENGTH, MAX_REQUEST_LENGTH, MESSAGE_TIMEOUT, OPEN_TIMEOUT, SERVER_READ_BUFFER, UPLOAD_BURST_SECONDS, WRITE_TIMEOUT
 } from './constants.ts'
 import { PeerLimits, TokenBucket } from './limits.ts'
-import { chunkCount } from '../../content/manifest.ts'
+import { chunkCount, chunkLength } from '../../content/manifest.ts'
 import { resourceIdFromBytes } from '../../content/resource-id.ts'
 import { InvalidOptionError } from '../../errors.ts'
-import { FramedStream } from '../../wire/framing.ts'
+import { FramedStream, encodeFrame } from '../../wire/framing.ts'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { publisherOf, verifyToken } from '../../access/token.ts'
 import { SilenceTimer } from '../../wire/silence.ts'
 import type { PeerAllowance } from './limits.ts'
@@ -69,10 +70,11 @@ export interface ChunkServerInit extends ChunkServerLimits {
   log: Logger
   onRefused?(id: CID, peer: Connection['remotePeer']): void
   /**
-   * Besides a private resource's publisher, whose signed tokens are accepted:
-   * a super-peer trusts pre-cache grants from its preloader, a preloader its own.
+   * Who, besides a private resource's publisher, may grant access, and only
+   * to a named peer: a super-peer trusts the preloader it takes its list
+   * from, a preloader itself.
    */
-  trustedSigners?(): PeerId[]
+  grantSigners?(): PeerId[]
 }
 
 /**
@@ -160,7 +162,6 @@ export class ChunkServer {
       await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
       this.stats.active++
       active = true
-      const chunks = chunkCount(manifest)
       while (true) {
         const idle = AbortSignal.timeout(this.init.idleTimeout ?? IDLE_TIMEOUT)
         let request: ChunkRequest | null
@@ -182,7 +183,7 @@ export class ChunkServer {
         if (await slot.requests.take(1, closed) > 0) {
           this.stats.delayed++
         }
-        await this.answer(framed, id, request.index, chunks, closed)
+        await this.answer(framed, id, manifest, request.index, closed)
       }
       // a viewer that stopped reading holds the close no longer than it could hold an answer
       await stream.close({ signal: AbortSignal.timeout(this.init.writeTimeout ?? WRITE_TIMEOUT) })
@@ -197,13 +198,17 @@ export class ChunkServer {
     }
   }
 
-  private async answer (framed: FramedStream, id: CID, index: number, chunks: number, closed: AbortSignal): Promise<void> {
+  private async answer (framed: FramedStream, id: CID, manifest: Manifest, index: number, closed: AbortSignal): Promise<void> {
+    const chunks = chunkCount(manifest)
     if (index >= chunks) {
       await this.send(framed, closed, index, async (signal) => {
         await framed.write({ status: ChunkHeader.Status.OUT_OF_RANGE, index, length: 0, error: `Resource has ${chunks} chunks` }, ChunkHeader, { signal })
       })
       return
     }
+    // the upload budget is spent before the read, so a paced answer holds no chunk in memory
+    // while it waits, and before the write timer starts: our own pacing is not the viewer's stall
+    await this.upload?.take(chunkLength(manifest, index), closed)
     const data = await this.init.provider.getChunk(id, index)
     if (data == null) {
       await this.send(framed, closed, index, async (signal) => {
@@ -211,11 +216,11 @@ export class ChunkServer {
       })
       return
     }
-    // the shared upload budget is spent before the write timer starts: our own pacing is not the viewer's stall
-    await this.upload?.take(data.byteLength, closed)
     await this.send(framed, closed, index, async (signal) => {
-      await framed.write({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }, ChunkHeader, { signal })
-      await framed.writeBytes(data, { signal })
+      // header and bytes in one send: a stream closed at shutdown never ends between them,
+      // which a viewer would rightly take for a truncating holder
+      const header = encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }))
+      await framed.writeBytes(new Uint8ArrayList(header, data), { signal })
     })
     this.stats.chunksServed++
     this.stats.bytesServed += data.byteLength
@@ -228,7 +233,7 @@ export class ChunkServer {
       return undefined
     }
     try {
-      await verifyToken(token, { resource: id, peer, signers: [publisher, ...(this.init.trustedSigners?.() ?? [])] })
+      await verifyToken(token, { resource: id, peer, signers: [publisher], grantSigners: this.init.grantSigners?.() ?? [] })
       return undefined
     } catch (err: any) {
       return err.message

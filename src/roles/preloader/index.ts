@@ -102,7 +102,7 @@ export class Preloader extends RoleNode {
       // the origin's own copy rotted: nothing can repair it but a new publish, so say so loudly
       this.log.error('chunk %d of %c is corrupt on disk - %e', index, id, err)
       this.emit('chunk-corrupt', { id: id.toString(), index, error: err.message })
-    }), log: this.log, trustedSigners: () => [this.peerId] })
+    }), log: this.log, grantSigners: () => [this.peerId] })
   }
 
   private async startRole (): Promise<void> {

@@ -22,6 +22,7 @@ import type { Registration } from '../../protocols/registration/index.ts'
 import type { SourceDrop } from '../../fetch/chunk-fetcher.ts'
 import type { ChunkServerLimits } from '../../protocols/chunk/index.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 export interface SuperPeerOptions extends SelectorClientOptions {
@@ -65,6 +66,8 @@ export class SuperPeer extends RoleNode {
   /** Trackers that refused us, so the refusal is reported once, not every heartbeat. */
   private readonly refusedBy = new Set<string>()
   private assigned = new Map<string, CID>()
+  /** The preloader whose pre-cache list we last accepted: the only one whose grants we honour. */
+  private listFrom?: PeerId
   /** The preloader's grants for the private resources on our list. */
   private readonly grants = new Map<string, Uint8Array>()
 
@@ -101,8 +104,8 @@ export class SuperPeer extends RoleNode {
       provider: storeChunkProvider(store, (id, index, err) => { void this.chunkCorrupt(id, index, err) }),
       log: this.log,
       onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) },
-      // other super-peers pre-cache private resources with grants from the preloader we trust
-      trustedSigners: () => this.selection?.preloaders.map(p => p.peerId) ?? []
+      // other super-peers pre-cache private resources with grants from the preloader we take our list from
+      grantSigners: () => this.listFrom == null ? [] : [this.listFrom]
     })
     this.reporter = new FaultReporter(libp2p, this.log)
     this.heartbeat = new Periodic(async () => { await this.report() }, DEFAULT_HEARTBEAT_INTERVAL)
@@ -246,6 +249,7 @@ export class SuperPeer extends RoleNode {
         capacity: BigInt(Number.isFinite(this.store.capacity) ? this.store.capacity : 0),
         used: BigInt(this.store.used)
       }, { signal: AbortSignal.timeout(10_000) })
+      this.listFrom = preloader.peerId
       if (response.refreshMs > 0) {
         this.precache.setInterval(response.refreshMs)
       }
