@@ -273,7 +273,7 @@ describe('integrity: bad data is refused, reported and repaired', function () {
     console.log(`      3 viewers past a rogue in ${elapsed} ms; rogue delisted after ${reported.length} reports`)
   })
 
-  it('counts each reporter once and ignores reports about peers that are not registered', async () => {
+  it('counts each reporter once and ignores self-reports and reports about peers that are not registered', async () => {
     const { id } = published[0]
     const reported = collect(tracker, 'super-peer-reported')
     const honestId = honest.peerId
@@ -282,6 +282,9 @@ describe('integrity: bad data is refused, reported and repaired', function () {
     await sendReport(client, tracker.multiaddrs, message)
     assert.equal(reported.length, 1, 'a second report from the same peer is not counted')
     assert.equal(reported[0].reporters, 1)
+    // a registered super-peer reporting itself is not a second reporter
+    await sendReport(honest.libp2p, tracker.multiaddrs, message)
+    assert.equal(reported.length, 1, 'a super-peer cannot report itself')
     await sendReport(client, tracker.multiaddrs, { ...message, peerId: peerIdToBytes(client.peerId) })
     const stranger = await createNode({ listen: [], dhtClientMode: true })
     await stranger.start()

@@ -79,6 +79,8 @@ describe('resilience: crashes, churn and restarts', function () {
       assert.equal(await exited, 0, stderr)
       const finishedAfterLoss = Date.now() - killedAt
       const summary = JSON.parse(stderr.trim().split('\n').pop() ?? '{}')
+      // the count first: it tells bytes lost or repeated apart from bytes changed
+      assert.equal(received, 200 * MiB, `bytes written to stdout; sources: ${JSON.stringify(summary.sources)}`)
       assert.equal(hash.digest('hex'), expected)
       const killed = summary.sources.find((s: any) => s.label === supers[0].peerId)
       const survivor = summary.sources.find((s: any) => s.label === supers[1].peerId)
