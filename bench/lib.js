@@ -116,6 +116,29 @@ export async function measureCpu (pids, work) {
   return { result, cpuMs: after.reduce((sum, ms, i) => sum + ms - before[i], 0) }
 }
 
+/**
+ * One client process moving `size` bytes from servers: its time and CPU, and
+ * the servers' CPU over the same span. A short transfer fails the run.
+ */
+export async function transferRound (name, size, serverPids, client, args) {
+  const { result, cpuMs } = await measureCpu(serverPids, async () => runChild(client, args))
+  if (result.bytes !== size) {
+    throw new Error(`${name} moved ${result.bytes} of ${size} bytes`)
+  }
+  const mbps = size / MB / (result.ms / 1000)
+  return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s` }
+}
+
+/** The spreads every transfer table shows, from the rounds of one case. */
+export function transferSummary (list, size) {
+  return {
+    mbps: spread(list.map(r => r.mbps)),
+    clientCpuS: spread(list.map(r => r.clientCpuMs / 1000)),
+    serverCpuS: spread(list.map(r => r.serverCpuMs / 1000)),
+    mbPerCpuS: spread(list.map(r => size / MB / ((r.clientCpuMs + r.serverCpuMs) / 1000)))
+  }
+}
+
 /** Samples a process's RSS every 100 ms while `work` runs; resolves with the peak. */
 export async function peakRss (pid, work) {
   let peak = await rssOf(pid)

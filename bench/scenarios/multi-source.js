@@ -3,7 +3,7 @@
 // viewer asks all of them at once, one pipelined chunk stream each.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MB, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, table } from '../lib.js'
+import { MB, fmt, fmtSpread, here, interleave, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
 
 export const title = '3. One viewer ← 3 super-peers vs ← 1'
 
@@ -17,21 +17,13 @@ export async function run ({ prepared, size, rounds, label, dir }) {
   const cases = { '1 super-peer': servers.slice(0, 1), '3 super-peers': servers }
   const runs = await interleave(Object.keys(cases), rounds, async (name) => {
     const used = cases[name]
-    const { result, cpuMs } = await measureCpu(used.map(s => s.pid), async () => runChild(join(here, 'client.js'),
-      ['chunk', '--target', used.map(s => s.info.multiaddrs[0]).join(','), '--manifest', prepared.manifestFile, '--id', prepared.id]))
-    if (result.bytes !== size) {
-      throw new Error(`${name} moved ${result.bytes} of ${size} bytes`)
-    }
-    const mbps = size / MB / (result.ms / 1000)
-    return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s` }
+    return transferRound(name, size, used.map(s => s.pid), join(here, 'client.js'),
+      ['chunk', '--target', used.map(s => s.info.multiaddrs[0]).join(','), '--manifest', prepared.manifestFile, '--id', prepared.id])
   })
   const summary = {}
   for (const [name, list] of Object.entries(runs)) {
     summary[name] = {
-      mbps: spread(list.map(r => r.mbps)),
-      clientCpuS: spread(list.map(r => r.clientCpuMs / 1000)),
-      serverCpuS: spread(list.map(r => r.serverCpuMs / 1000)),
-      mbPerCpuS: spread(list.map(r => size / MB / ((r.clientCpuMs + r.serverCpuMs) / 1000))),
+      ...transferSummary(list, size),
       clientMbPerCpuS: spread(list.map(r => size / MB / (r.clientCpuMs / 1000)))
     }
   }

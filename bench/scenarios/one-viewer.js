@@ -3,7 +3,7 @@
 // TLS and over noise, and against node:http serving the same bytes from a file.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MB, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, table } from '../lib.js'
+import { MB, fmt, fmtSpread, here, interleave, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
 
 export const title = '1. One viewer ← one super-peer'
 
@@ -29,20 +29,12 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
 
   const runs = await interleave(Object.keys(cases), rounds, async (name) => {
     const { server: s, args, client: c } = cases[name]
-    const { result, cpuMs } = await measureCpu([s.pid], async () => runChild(c ?? client, args))
-    if (result.bytes !== size) {
-      throw new Error(`${name} moved ${result.bytes} of ${size} bytes`)
-    }
-    const mbps = size / MB / (result.ms / 1000)
-    return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s` }
+    return transferRound(name, size, [s.pid], c ?? client, args)
   })
   const summary = {}
   for (const [name, list] of Object.entries(runs)) {
     summary[name] = {
-      mbps: spread(list.map(r => r.mbps)),
-      clientCpuS: spread(list.map(r => r.clientCpuMs / 1000)),
-      serverCpuS: spread(list.map(r => r.serverCpuMs / 1000)),
-      mbPerCpuS: spread(list.map(r => size / MB / ((r.clientCpuMs + r.serverCpuMs) / 1000))),
+      ...transferSummary(list, size),
       serverMbPerCpuS: spread(list.map(r => size / MB / (r.serverCpuMs / 1000)))
     }
   }

@@ -1,6 +1,8 @@
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { base64url } from 'multiformats/bases/base64'
+import { concat } from 'uint8arrays/concat'
+import { equals } from 'uint8arrays/equals'
 import { AccessToken } from '../protocols/chunk/pb.ts'
 import { AccessDeniedError, InvalidOptionError } from '../errors.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -26,14 +28,7 @@ export interface TokenClaims {
 function signedBytes (resource: Uint8Array, expires: bigint, grantee?: Uint8Array): Uint8Array {
   const expiry = new Uint8Array(8)
   new DataView(expiry.buffer).setBigUint64(0, expires)
-  const parts = [TOKEN_DOMAIN, resource, expiry, grantee ?? new Uint8Array(0)]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
+  return concat([TOKEN_DOMAIN, resource, expiry, grantee ?? new Uint8Array(0)])
 }
 
 /** Signs an access token for `claims.resource`, like a CDN's signed URL. */
@@ -106,14 +101,14 @@ export async function verifyToken (token: Uint8Array | undefined, init: VerifyTo
   } catch (err: any) {
     throw new AccessDeniedError(`The access token is malformed: ${err.message}`)
   }
-  if (!bytesEqual(claims.resource, init.resource.bytes)) {
+  if (!equals(claims.resource, init.resource.bytes)) {
     throw new AccessDeniedError(`The access token is for another resource, not ${id}`)
   }
   const now = init.now ?? Date.now()
   if (Number(claims.expires) + TOKEN_CLOCK_SKEW < now) {
     throw new AccessDeniedError(`The access token for ${id} expired at ${new Date(Number(claims.expires)).toISOString()}`)
   }
-  if (claims.grantee != null && claims.grantee.byteLength > 0 && !bytesEqual(claims.grantee, init.peer.toMultihash().bytes)) {
+  if (claims.grantee != null && claims.grantee.byteLength > 0 && !equals(claims.grantee, init.peer.toMultihash().bytes)) {
     throw new AccessDeniedError(`The access token for ${id} was granted to another peer`)
   }
   const message = signedBytes(claims.resource, claims.expires, claims.grantee)
@@ -124,8 +119,4 @@ export async function verifyToken (token: Uint8Array | undefined, init: VerifyTo
     }
   }
   throw new AccessDeniedError(`The access token for ${id} is not signed by its publisher`)
-}
-
-function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
 }

@@ -58,7 +58,8 @@ class StreamEnding {
   }
 
   faultOf (err: Error): DropReason | undefined {
-    if ((err?.name === 'UnexpectedEOFError' || (err as any)?.cause?.name === 'UnexpectedEOFError') && this.halfClosed) {
+    // FramedStream names every failure a peer can cause a ProtocolError; the cause says which
+    if ((err as any)?.cause?.name === 'UnexpectedEOFError' && this.halfClosed) {
       return 'truncated'
     }
     // a protocol error on a live stream is something the holder sent: a wrong
@@ -66,7 +67,7 @@ class StreamEnding {
     // ended stream it is only the end arriving where an answer should have.
     // The read buffer holds every answer asked for: overflowing it takes
     // answers nobody asked for.
-    if ((err?.name === 'ProtocolError' || err?.name === 'StreamBufferError') && !this.endedByRemote) {
+    if (err?.name === 'ProtocolError' && !this.endedByRemote) {
       return 'unrequested'
     }
     return undefined

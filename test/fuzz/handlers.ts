@@ -12,7 +12,8 @@ import { registrationHandler, RegistrationResponse, MAX_HELD_PER_REPORT } from '
 import { selectionHandler, SelectionResponse } from '../../src/protocols/selection/index.ts'
 import { statusHandler } from '../../src/protocols/status/index.ts'
 import { MAX_ADDRS } from '../../src/protocols/limits.ts'
-import { concat, mutateFrame, randomCuts } from './mutate.ts'
+import { concat } from 'uint8arrays/concat'
+import { mutateFrame, randomCuts } from './mutate.ts'
 import { HangError, Tally, bounded, signatureOf } from './outcome.ts'
 import type { Corpus } from './corpus.ts'
 import type { FuzzNetwork } from './network.ts'
@@ -94,7 +95,7 @@ function chunkTarget (name: string, addrs: Multiaddr[], held: Resource, corpus: 
           parts.push(encodeFrame(ChunkRequest.encode({ index: prng.chance(0.7) ? prng.int(chunks + 2) : prng.next() })))
         }
       }
-      return { kind, bytes: concat(...parts) }
+      return { kind, bytes: concat(parts) }
     },
     answer: async (reader, signal, sent) => {
       const open = await reader.readOrEnd(ChunkOpenResponse, { maxLength: MAX_HEADER_LENGTH, signal })
@@ -143,7 +144,7 @@ function publishTarget (addrs: Multiaddr[], corpus: Corpus, prng0: Prng): Handle
   })
   const requestShape: FrameShape = { seeds: [request], maxLength: MAX_PUBLISH_REQUEST_LENGTH }
   const uploadShape: FrameShape = { seeds: corrupt, maxLength: MAX_UPLOAD_FRAME_LENGTH }
-  const valid = concat(encodeFrame(request), ...corpus.chunks.map((data, index) => encodeFrame(ChunkUpload.encode({ index, data }))))
+  const valid = concat([encodeFrame(request), ...corpus.chunks.map((data, index) => encodeFrame(ChunkUpload.encode({ index, data })))])
   return {
     name: 'preloader publish',
     protocol: PUBLISH_PROTOCOL,
@@ -161,7 +162,7 @@ function publishTarget (addrs: Multiaddr[], corpus: Corpus, prng0: Prng): Handle
         kind = `${first.kind}+${chunk.kind}`
         parts.push(chunk.bytes)
       }
-      return { kind, bytes: concat(...parts) }
+      return { kind, bytes: concat(parts) }
     },
     answer: async (reader, signal) => {
       const response = await reader.readOrEnd(PublishResponse, { maxLength: 64 * 1024, signal })

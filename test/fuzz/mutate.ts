@@ -1,3 +1,4 @@
+import { concat } from 'uint8arrays/concat'
 import { encodeFrame } from '../../src/wire/framing.ts'
 import type { Prng } from './prng.ts'
 
@@ -36,16 +37,6 @@ export function varint (value: number): Uint8Array {
   return Uint8Array.from(out)
 }
 
-export function concat (...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
-}
-
 function flipBits (prng: Prng, data: Uint8Array): Uint8Array {
   const out = Uint8Array.from(data)
   if (out.byteLength === 0) {
@@ -72,7 +63,7 @@ function setBytes (prng: Prng, data: Uint8Array): Uint8Array {
 
 function insertBytes (prng: Prng, data: Uint8Array): Uint8Array {
   const at = prng.int(data.byteLength + 1)
-  return concat(data.subarray(0, at), prng.bytes(prng.range(1, 16)), data.subarray(at))
+  return concat([data.subarray(0, at), prng.bytes(prng.range(1, 16)), data.subarray(at)])
 }
 
 function deleteRange (prng: Prng, data: Uint8Array): Uint8Array {
@@ -81,7 +72,7 @@ function deleteRange (prng: Prng, data: Uint8Array): Uint8Array {
   }
   const at = prng.int(data.byteLength)
   const length = prng.range(1, Math.max(1, data.byteLength - at))
-  return concat(data.subarray(0, at), data.subarray(at + length))
+  return concat([data.subarray(0, at), data.subarray(at + length)])
 }
 
 function duplicateRange (prng: Prng, data: Uint8Array): Uint8Array {
@@ -92,7 +83,7 @@ function duplicateRange (prng: Prng, data: Uint8Array): Uint8Array {
   const slice = data.subarray(at, at + prng.range(1, 32))
   const copies = prng.range(1, 8)
   const insertAt = prng.int(data.byteLength + 1)
-  return concat(data.subarray(0, insertAt), ...Array.from({ length: copies }, () => slice), data.subarray(insertAt))
+  return concat([data.subarray(0, insertAt), ...Array.from({ length: copies }, () => slice), data.subarray(insertAt)])
 }
 
 /** A protobuf-shaped message: plausible tags with every wire type, including the invalid ones. */
@@ -123,13 +114,13 @@ export function randomProtobuf (prng: Prng, maxFields = 8): Uint8Array {
         parts.push(prng.bytes(prng.int(6)))
     }
   }
-  return concat(...parts)
+  return concat(parts)
 }
 
 /** One repeated field written `count` times, each element a few bytes. */
 function repeatedField (prng: Prng, field: RepeatedField, maxLength: number): Uint8Array {
   const element = prng.chance(0.5) ? new Uint8Array(0) : prng.bytes(prng.range(1, 3))
-  const entry = concat(varint(field.field * 8 + 2), varint(element.byteLength), element)
+  const entry = concat([varint(field.field * 8 + 2), varint(element.byteLength), element])
   const fits = Math.max(1, Math.floor((maxLength - 16) / entry.byteLength))
   const count = Math.min(fits, prng.pick([field.limit, field.limit + 1, field.limit + prng.range(2, 64), field.limit * 2]))
   const out = new Uint8Array(entry.byteLength * count)
@@ -150,7 +141,7 @@ export function mutateMessage (prng: Prng, shape: FrameShape): Mutation {
     case 3: return { kind: 'delete', bytes: deleteRange(prng, seed) }
     case 4: return { kind: 'duplicate', bytes: duplicateRange(prng, seed) }
     case 5: return { kind: 'truncate', bytes: seed.subarray(0, prng.int(seed.byteLength + 1)) }
-    case 6: return { kind: 'splice', bytes: concat(seed.subarray(0, prng.int(seed.byteLength + 1)), randomProtobuf(prng, 3)) }
+    case 6: return { kind: 'splice', bytes: concat([seed.subarray(0, prng.int(seed.byteLength + 1)), randomProtobuf(prng, 3)]) }
     case 7: return { kind: 'protobuf', bytes: randomProtobuf(prng) }
     case 8: return { kind: 'stacked', bytes: flipBits(prng, insertBytes(prng, duplicateRange(prng, seed))) }
     default: return { kind: 'valid', bytes: seed }
@@ -171,24 +162,24 @@ export function mutateFrame (prng: Prng, shape: FrameShape): Mutation {
   if (roll < 62) {
     // the prefix promises more (or less) than follows
     const delta = prng.chance(0.5) ? prng.range(1, 8) : -prng.range(1, Math.max(1, seed.byteLength))
-    return { kind: 'wrong-prefix', bytes: concat(varint(Math.max(0, seed.byteLength + delta)), seed) }
+    return { kind: 'wrong-prefix', bytes: concat([varint(Math.max(0, seed.byteLength + delta)), seed]) }
   }
   if (roll < 68) {
     const huge = prng.pick([shape.maxLength + 1, shape.maxLength * 2, 2 ** 31, 2 ** 32 - 1, 2 ** 35 - 1])
-    return { kind: 'huge-prefix', bytes: concat(varint(huge), seed.subarray(0, prng.int(seed.byteLength + 1))) }
+    return { kind: 'huge-prefix', bytes: concat([varint(huge), seed.subarray(0, prng.int(seed.byteLength + 1))]) }
   }
   if (roll < 72) {
     // more continuation bytes than a uint32 varint may have, or a prefix cut mid-varint
     const run = new Uint8Array(prng.range(1, 12)).fill(0x80 | prng.int(128))
-    return { kind: 'overlong-prefix', bytes: prng.chance(0.5) ? run : concat(run, Uint8Array.of(prng.int(128))) }
+    return { kind: 'overlong-prefix', bytes: prng.chance(0.5) ? run : concat([run, Uint8Array.of(prng.int(128))]) }
   }
   if (roll < 75) {
     // a valid but non-minimal varint: 0x80 padding before the final byte
-    const padded = concat(Uint8Array.from(varint(seed.byteLength)).map((b, i, all) => i === all.length - 1 ? b | 0x80 : b), Uint8Array.of(0x80, 0x00).subarray(prng.int(2)))
-    return { kind: 'padded-prefix', bytes: concat(padded, seed) }
+    const padded = concat([Uint8Array.from(varint(seed.byteLength)).map((b, i, all) => i === all.length - 1 ? b | 0x80 : b), Uint8Array.of(0x80, 0x00).subarray(prng.int(2))])
+    return { kind: 'padded-prefix', bytes: concat([padded, seed]) }
   }
   if (roll < 78) {
-    return { kind: 'zero-length', bytes: concat(Uint8Array.of(0), prng.chance(0.5) ? new Uint8Array(0) : encodeFrame(seed)) }
+    return { kind: 'zero-length', bytes: concat([Uint8Array.of(0), prng.chance(0.5) ? new Uint8Array(0) : encodeFrame(seed)]) }
   }
   if (roll < 80) {
     return { kind: 'empty', bytes: new Uint8Array(0) }
@@ -202,7 +193,7 @@ export function mutateFrame (prng: Prng, shape: FrameShape): Mutation {
   }
   if (roll < 88) {
     // a whole message, then garbage or a second message
-    return { kind: 'trailing', bytes: concat(encodeFrame(seed), prng.chance(0.5) ? encodeFrame(mutateMessage(prng, shape).bytes) : prng.bytes(prng.range(1, 64))) }
+    return { kind: 'trailing', bytes: concat([encodeFrame(seed), prng.chance(0.5) ? encodeFrame(mutateMessage(prng, shape).bytes) : prng.bytes(prng.range(1, 64))]) }
   }
   if (roll < 94) {
     return { kind: 'random', bytes: prng.bytes(prng.chance(0.8) ? prng.int(64) : prng.int(4096)) }

@@ -2,6 +2,13 @@ import { Command } from 'commander'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { readIdentityFile, writeNewIdentity, writeNewSwarmKey } from '../../node/keys.ts'
 import { createOutput } from '../output.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+/** The peer id alone on stdout, so `p2pcdn key new k >> allow.txt` builds an allow list. */
+function printPeerId (file: string, key: PrivateKey, json: boolean): void {
+  const peerId = peerIdFromPrivateKey(key).toString()
+  createOutput(json).event({ event: 'key', file, peerId }, peerId)
+}
 
 export function keyCommand (): Command {
   const key = new Command('key')
@@ -17,16 +24,14 @@ Examples:
     .argument('<file>')
     .option('--json', 'print one JSON line')
     .action(async (file: string, flags: { json?: boolean }) => {
-      const peerId = peerIdFromPrivateKey(await writeNewIdentity(file)).toString()
-      createOutput(flags.json === true).event({ event: 'key', file, peerId }, peerId)
+      printPeerId(file, await writeNewIdentity(file), flags.json === true)
     })
   key.command('id')
     .description('print the peer id of an identity key')
     .argument('<file>')
     .option('--json', 'print one JSON line')
     .action(async (file: string, flags: { json?: boolean }) => {
-      const peerId = peerIdFromPrivateKey(await readIdentityFile(file)).toString()
-      createOutput(flags.json === true).event({ event: 'key', file, peerId }, peerId)
+      printPeerId(file, await readIdentityFile(file), flags.json === true)
     })
   key.command('psk')
     .description('write a new private-network swarm key (mode 0600, never overwritten)')
