@@ -9,6 +9,7 @@ import { describeFile, fileChunks } from '../dist/src/content/chunker.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
 
 export const here = new URL('.', import.meta.url).pathname
+export const cli = join(here, '..', 'bin', 'p2pcdn.js')
 const children = new Set()
 
 /** CPU time a process has used so far, in ms (utime + stime, 100 ticks a second). */
@@ -55,6 +56,19 @@ export async function runChild (script, args, { timeout = 600_000 } = {}) {
     throw new Error(`${script} ${args.slice(0, 2).join(' ')} exited ${code}`)
   }
   return JSON.parse(out.trim().split('\n').pop())
+}
+
+/**
+ * A selector, a tracker and a preloader, each started through the CLI in its
+ * own process, with their allow lists open: the bench measures delivery, and
+ * an allow-list check is one set lookup per request.
+ */
+export async function startServices () {
+  const selector = await startChild(cli, ['start', '--role', 'selector', '--json', '--open'])
+  const sel = ['--selector', selector.info.multiaddrs[0]]
+  await startChild(cli, ['start', '--role', 'tracker', '--json', '--open', '--heartbeat', '1000', ...sel])
+  await startChild(cli, ['start', '--role', 'preloader', '--json', '--open', '--refresh', '500', ...sel])
+  return { selector, sel }
 }
 
 export function stopAll () {

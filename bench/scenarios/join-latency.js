@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fmt, fmtSpread, here, interleave, median, runChild, spread, startChild, table } from '../lib.js'
+import { cli, fmt, fmtSpread, here, interleave, median, runChild, spread, startChild, startServices, table } from '../lib.js'
 
 export const title = '4. Join latency: viewer start → first verified chunk'
 export const needsResource = false
@@ -17,11 +17,7 @@ const SAMPLES_PER_ROUND = 6
 const CHUNK = 256 * 1024
 
 export async function run ({ rounds, dir }) {
-  const cli = join(here, '..', 'bin', 'p2pcdn.js')
-  const selector = await startChild(cli, ['start', '--role', 'selector', '--json'])
-  const sel = ['--selector', selector.info.multiaddrs[0]]
-  await startChild(cli, ['start', '--role', 'tracker', '--json', '--heartbeat', '1000', ...sel])
-  await startChild(cli, ['start', '--role', 'preloader', '--json', '--refresh', '500', ...sel])
+  const { selector, sel } = await startServices()
   await startChild(cli, ['start', '--role', 'super', '--json', '--data-dir', join(dir, 'join-super'), ...sel])
   const ids = []
   for (const name of ['a', 'b']) {

@@ -7,19 +7,14 @@
 // bytes read raw from the origin by a separate process, in one GET and in
 // the super-peer's access pattern (one chunk per Range request, 4 in flight).
 import { join } from 'node:path'
-import { MB, cpuMsOf, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, table } from '../lib.js'
+import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, startServices, table } from '../lib.js'
 
 export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
 export const defaultRounds = 3
 
-const cli = join(here, '..', 'bin', 'p2pcdn.js')
-
 export async function run ({ prepared, size, rounds, label, dir }) {
   const origin = await startChild(join(here, 'server.js'), ['http', prepared.file])
-  const selector = await startChild(cli, ['start', '--role', 'selector', '--json'])
-  const sel = ['--selector', selector.info.multiaddrs[0]]
-  await startChild(cli, ['start', '--role', 'tracker', '--json', '--heartbeat', '1000', ...sel])
-  await startChild(cli, ['start', '--role', 'preloader', '--json', '--refresh', '500', ...sel])
+  const { sel } = await startServices()
   // every event by resource id, timed as it arrives: the download may start before publish returns
   const seen = new Map()
   const track = (id) => {

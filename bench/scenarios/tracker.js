@@ -6,7 +6,7 @@
 // is impractical here. Lookups and registrations are then measured over the
 // wire from a separate client process.
 import { join } from 'node:path'
-import { fmt, fmtSpread, here, interleave, measureCpu, percentile, rssOf, runChild, spread, startChild, table } from '../lib.js'
+import { cli, fmt, fmtSpread, here, interleave, measureCpu, percentile, rssOf, runChild, spread, startChild, table } from '../lib.js'
 
 export const title = '6. Tracker: 10,000 super-peers, 1,000,000 held resources'
 export const needsResource = false
@@ -18,8 +18,7 @@ const LANES = 8
 const SECONDS = 4
 
 export async function run ({ rounds }) {
-  const cli = join(here, '..', 'bin', 'p2pcdn.js')
-  const selector = await startChild(cli, ['start', '--role', 'selector', '--json'])
+  const selector = await startChild(cli, ['start', '--role', 'selector', '--json', '--open'])
   console.error(`  pre-filling a tracker with ${PEERS} super-peers × ${PER_PEER} resources…`)
   const full = await startChild(join(here, 'tracker-host.js'), [selector.info.multiaddrs[0], String(PEERS), String(PER_PEER)], { timeout: 600_000, nodeArgs: ['--expose-gc', '--max-old-space-size=8192'] })
   const empty = await startChild(join(here, 'tracker-host.js'), [selector.info.multiaddrs[0], '0', String(PER_PEER)], { nodeArgs: ['--expose-gc'] })
