@@ -1,14 +1,18 @@
 // The viewer side of scenario 4, in its own process. For each sample: a fresh
 // Viewer (new identity, no connections) gets the first chunk of resource A
-// (cold: selector → tracker lookup → manifest → super-peer dial → first
-// verified chunk), then the same Viewer gets the first chunk of resource B
-// (warm: connections open, but a new lookup, manifest and chunk stream).
-// Usage: join-client.js <selector multiaddr> <id A> <id B> <chunkSize> <samples>
+// (cold: selector and holder lookup → manifest → super-peer dial → first
+// verified chunk), then at once the first chunk of resource B (next: a new
+// lookup, manifest and chunk stream while the viewer's own connection to its
+// tracker is still being made), then, once connections have settled, the
+// first chunk of resource C (warm).
+// Usage: join-client.js <selector multiaddr> <id A> <id B> <id C> <chunkSize> <samples>
 import { Viewer } from '../dist/src/index.js'
 
-const [selector, idA, idB, chunkSizeArg, samplesArg] = process.argv.slice(2)
+const [selector, idA, idB, idC, chunkSizeArg, samplesArg] = process.argv.slice(2)
+/** Long enough for the background connection to the tracker to be made and identified. */
+const SETTLE_MS = 250
 const range = { start: 0, end: Number(chunkSizeArg) - 1 }
-const samples = { start: [], coldAfterStart: [], cold: [], warm: [] }
+const samples = { start: [], coldAfterStart: [], cold: [], next: [], warm: [] }
 for (let i = 0; i < Number(samplesArg); i++) {
   let bytes = 0
   const write = (data) => { bytes += data.byteLength }
@@ -19,14 +23,20 @@ for (let i = 0; i < Number(samplesArg); i++) {
   const t2 = performance.now()
   const second = await viewer.get(idB, { range, write })
   const t3 = performance.now()
+  await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
+  const t4 = performance.now()
+  const third = await viewer.get(idC, { range, write })
+  const t5 = performance.now()
   await viewer.stop()
-  if (bytes !== 2 * Number(chunkSizeArg) || first.sources.some(s => s.kind !== 'super-peer') || second.sources.some(s => s.kind !== 'super-peer')) {
-    throw new Error(`sample ${i}: ${bytes} bytes, sources ${JSON.stringify([first.sources, second.sources])}`)
+  const results = [first, second, third]
+  if (bytes !== 3 * Number(chunkSizeArg) || results.some(r => r.sources.some(s => s.kind !== 'super-peer'))) {
+    throw new Error(`sample ${i}: ${bytes} bytes, sources ${JSON.stringify(results.map(r => r.sources))}`)
   }
   samples.start.push(t1 - t0)
   samples.coldAfterStart.push(t2 - t1)
   samples.cold.push(t2 - t0)
-  samples.warm.push(t3 - t2)
+  samples.next.push(t3 - t2)
+  samples.warm.push(t5 - t4)
 }
 process.stdout.write(`${JSON.stringify(samples)}\n`)
 process.exit(0)

@@ -20,7 +20,7 @@ export async function run ({ rounds, dir }) {
   const { selector, sel } = await startServices()
   await startChild(cli, ['start', '--role', 'super', '--json', '--data-dir', join(dir, 'join-super'), ...sel])
   const ids = []
-  for (const name of ['a', 'b']) {
+  for (const name of ['a', 'b', 'c']) {
     const file = join(dir, `join-${name}.bin`)
     await writeFile(file, randomBytes(4 * CHUNK))
     const { id } = await runChild(cli, ['publish', file, '--replicas', '1', '--wait', '--timeout', '60', '--json', ...sel])
@@ -29,7 +29,7 @@ export async function run ({ rounds, dir }) {
   const baselineServer = await startChild(join(here, 'server.js'), ['bare', '1'])
   const runs = await interleave(['join', 'fresh dial + 1 byte'], rounds, async (name) => {
     if (name === 'join') {
-      const r = await runChild(join(here, 'join-client.js'), [selector.info.multiaddrs[0], ids[0], ids[1], String(CHUNK), String(SAMPLES_PER_ROUND)])
+      const r = await runChild(join(here, 'join-client.js'), [selector.info.multiaddrs[0], ...ids, String(CHUNK), String(SAMPLES_PER_ROUND)])
       return { ...r, note: `cold ${fmt(median(r.cold))} ms, warm ${fmt(median(r.warm))} ms` }
     }
     const r = await runChild(join(here, 'client.js'), ['onebyte', '--target', baselineServer.info.multiaddrs[0], '--samples', String(SAMPLES_PER_ROUND)])
@@ -39,6 +39,7 @@ export async function run ({ rounds, dir }) {
   const rows = {
     'join, cold: Viewer.start() → first verified chunk': spread(all('join', 'cold')),
     'join, cold, after start: selector → lookup → manifest → dial → first verified chunk': spread(all('join', 'coldAfterStart')),
+    'next resource at once: lookup → manifest → chunk stream → first verified chunk': spread(all('join', 'next')),
     'join, warm connections: next resource, lookup → manifest → chunk stream → first verified chunk': spread(all('join', 'warm')),
     'Viewer.start() alone (identity, libp2p, listen)': spread(all('join', 'start')),
     'baseline cold: fresh dial + 1-byte answer': spread(all('fresh dial + 1 byte', 'cold')),
@@ -48,6 +49,7 @@ export async function run ({ rounds, dir }) {
   const ratios = {
     'cold join ÷ fresh dial (goal ≤ 3)': rows['join, cold: Viewer.start() → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
     'cold join after start ÷ fresh dial (goal ≤ 3)': rows['join, cold, after start: selector → lookup → manifest → dial → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
+    'next resource at once ÷ warm stream': rows['next resource at once: lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median,
     'warm join ÷ warm stream': rows['join, warm connections: next resource, lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median
   }
   const markdown = [

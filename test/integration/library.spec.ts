@@ -5,7 +5,11 @@ import { startNode, publish, Viewer, SuperPeer, Tracker, CHUNK_PROTOCOL, REGISTR
 import { createNode } from '../../src/node/create-node.ts'
 import { FramedStream, encodeFrame } from '../../src/wire/framing.ts'
 import { ChunkOpen, ChunkOpenResponse } from '../../src/protocols/chunk/pb.ts'
+import { SELECTION_PROTOCOL, SelectionRequest, SelectionResponse, ServiceRole, selectFor } from '../../src/protocols/selection/index.ts'
+import { encodeResource } from '../../src/content/manifest.ts'
 import { eventually, randomFile, tempDir } from '../helpers.ts'
+import { multiaddr } from '@multiformats/multiaddr'
+import { CID } from 'multiformats/cid'
 import type { RoleNode, GetResult } from 'p2pcdn'
 import type { P2pcdnLibp2p } from '../../src/node/create-node.ts'
 
@@ -61,10 +65,39 @@ describe('library: roles in one process', function () {
     assert.equal(fromSuperPeer, result.bytes)
   })
 
+  it('brings a new viewer the holders with its selection, so its first chunk needs no tracker connection', async () => {
+    const found = await selectFor(client, selectors.map(a => multiaddr(a)), CID.parse(id))
+    assert.deepEqual(found.holders.map(h => h.peerId.toString()), [superPeer.peerId.toString()])
+    const unknown = await encodeResource({ version: 1, name: 'x', mediaType: '', size: 1n, chunkSize: 16384, chunkHashes: [new Uint8Array(32)], source: 'p2pcdn:preloader' })
+    assert.deepEqual((await selectFor(client, selectors.map(a => multiaddr(a)), unknown.id)).holders, [])
+
+    const viewer = await Viewer.start({ selectors, listen: [] })
+    try {
+      let trackerConnectionsAtFirstChunk: number | undefined
+      await viewer.get(id, {
+        range: { start: 0, end: 1023 },
+        write: () => { trackerConnectionsAtFirstChunk ??= viewer.libp2p.getConnections(tracker.peerId).length }
+      })
+      assert.equal(trackerConnectionsAtFirstChunk, 0)
+      // then it connects to its tracker, for the lookups that follow
+      await eventually(() => viewer.libp2p.getConnections(tracker.peerId).length > 0 ? true : undefined, 5000, 'a connection to the tracker')
+    } finally {
+      await viewer.stop()
+    }
+  })
+
+  it('refuses a SELECT naming something that is not a resource id, saying so', async () => {
+    const stream = await client.dialProtocol(multiaddr(selectors[0]), SELECTION_PROTOCOL)
+    const framed = new FramedStream(stream)
+    await framed.write({ type: SelectionRequest.Type.SELECT, role: ServiceRole.UNKNOWN, addrs: [], resource: new Uint8Array([1, 2, 3]) }, SelectionRequest)
+    const response = await framed.read(SelectionResponse, { maxLength: 4096 })
+    assert.equal(response.status, SelectionResponse.Status.BAD_REQUEST)
+    assert.match(response.error, /not a resource id/)
+  })
+
   it('refuses a chunk stream for a resource it lacks, closes it and counts it', async () => {
     const refusedBefore = superPeer.chunkServer.stats.refused
-    const unknown = (await import('../../src/content/manifest.ts')).encodeResource
-    const other = await unknown({ version: 1, name: 'x', mediaType: '', size: 1n, chunkSize: 16384, chunkHashes: [new Uint8Array(32)], source: 'p2pcdn:preloader' })
+    const other = await encodeResource({ version: 1, name: 'x', mediaType: '', size: 1n, chunkSize: 16384, chunkHashes: [new Uint8Array(32)], source: 'p2pcdn:preloader' })
     const stream = await client.dialProtocol(superPeer.multiaddrs, CHUNK_PROTOCOL)
     const framed = new FramedStream(stream)
     await framed.write({ resource: other.id.bytes }, ChunkOpen)

@@ -5,8 +5,11 @@ import { addrsFromBytes, peerIdFromBytes } from '../../wire/peers.ts'
 import { MAX_ADDRS, MAX_CONTROL_MESSAGE, MAX_REQUEST_STREAMS, REQUEST_TIMEOUT } from '../limits.ts'
 import type { HandlerSpec, RequestSpec } from '../../wire/request.ts'
 import type { PeerInfo } from '../../wire/peers.ts'
+import { MAX_HOLDERS, holderFromWire } from '../lookup/index.ts'
+import type { HolderInfo } from '../lookup/index.ts'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
 
 export { SelectionRequest, SelectionResponse, ServiceRole, ServiceEntry } from './pb.ts'
 
@@ -24,7 +27,7 @@ export const selectionRequest: RequestSpec<SelectionRequest, SelectionResponse> 
   response: SelectionResponse,
   // 128 services with 32 addresses of up to ~64 bytes each
   maxResponseLength: 1024 * 1024,
-  responseLimits: { trackers: MAX_SERVICES, preloaders: MAX_SERVICES, trackers$: { addrs: MAX_ADDRS }, preloaders$: { addrs: MAX_ADDRS } } as any,
+  responseLimits: { trackers: MAX_SERVICES, preloaders: MAX_SERVICES, holders: MAX_HOLDERS, trackers$: { addrs: MAX_ADDRS }, preloaders$: { addrs: MAX_ADDRS }, holders$: { addrs: MAX_ADDRS } } as any,
   timeout: REQUEST_TIMEOUT
 }
 
@@ -53,14 +56,36 @@ function toPeerInfo (entry: { peerId: Uint8Array, addrs: Uint8Array[] }): PeerIn
  * use (S301, S401). Fails only when no selector answers.
  */
 export async function select (node: Libp2p, selectors: Multiaddr[], options: AbortOptions = {}): Promise<Selection> {
+  return (await askSelectors(node, selectors, new Uint8Array(0), options)).selection
+}
+
+export interface SelectionFor {
+  selection: Selection
+  /** Holders of the resource, from the first tracker by way of the selector; empty when it found none. */
+  holders: HolderInfo[]
+}
+
+/**
+ * `select`, and the holders of `resource` in the same answer: the selector
+ * asks the tracker it ranks first over a connection it already has, so a
+ * viewer's first chunk waits for one fresh connection fewer.
+ */
+export async function selectFor (node: Libp2p, selectors: Multiaddr[], resource: CID, options: AbortOptions = {}): Promise<SelectionFor> {
+  return askSelectors(node, selectors, resource.bytes, options)
+}
+
+async function askSelectors (node: Libp2p, selectors: Multiaddr[], resource: Uint8Array, options: AbortOptions): Promise<SelectionFor> {
   const failures: string[] = []
   for (const selector of selectors) {
     try {
-      const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.SELECT, role: ServiceRole.UNKNOWN, addrs: [] }, options)
+      const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.SELECT, role: ServiceRole.UNKNOWN, addrs: [], resource }, options)
       if (response.status !== SelectionResponse.Status.OK) {
         throw new RemoteError(response.error)
       }
-      return { trackers: response.trackers.map(toPeerInfo), preloaders: response.preloaders.map(toPeerInfo) }
+      return {
+        selection: { trackers: response.trackers.map(toPeerInfo), preloaders: response.preloaders.map(toPeerInfo) },
+        holders: response.holders.map(holderFromWire)
+      }
     } catch (err: any) {
       failures.push(`${selector.toString()}: ${err.message}`)
       options.signal?.throwIfAborted()
@@ -71,7 +96,7 @@ export async function select (node: Libp2p, selectors: Multiaddr[], options: Abo
 
 /** Tells a selector this tracker or preloader is alive; returns the announce TTL. */
 export async function announce (node: Libp2p, selector: Multiaddr, role: ServiceRole, addrs: Uint8Array[], options: AbortOptions = {}): Promise<number> {
-  const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.ANNOUNCE, role, addrs }, options)
+  const response = await sendRequest(node, selector, selectionRequest, { type: SelectionRequest.Type.ANNOUNCE, role, addrs, resource: new Uint8Array(0) }, options)
   if (response.status === SelectionResponse.Status.FORBIDDEN) {
     throw new AccessDeniedError(`Selector refused the announcement: ${response.error}`)
   }

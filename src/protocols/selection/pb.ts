@@ -25,6 +25,7 @@ export interface SelectionRequest {
   type: SelectionRequest.Type
   role: ServiceRole
   addrs: Uint8Array[]
+  resource: Uint8Array
 }
 
 export namespace SelectionRequest {
@@ -70,6 +71,11 @@ export namespace SelectionRequest {
           }
         }
 
+        if ((obj.resource != null && obj.resource.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.resource)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -77,7 +83,8 @@ export namespace SelectionRequest {
         const obj: any = {
           type: Type.SELECT,
           role: ServiceRole.UNKNOWN,
-          addrs: []
+          addrs: [],
+          resource: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -100,6 +107,10 @@ export namespace SelectionRequest {
               }
 
               obj.addrs.push(reader.bytes())
+              break
+            }
+            case 4: {
+              obj.resource = reader.bytes()
               break
             }
             default: {
@@ -150,6 +161,13 @@ export namespace SelectionRequest {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.resource`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -178,6 +196,11 @@ export namespace SelectionRequest {
     value: Uint8Array
   }
 
+  export interface SelectionRequestResourceFieldEvent {
+    field: '$.resource'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<SelectionRequest>): Uint8Array {
     return encodeMessage(obj, SelectionRequest.codec())
   }
@@ -186,7 +209,7 @@ export namespace SelectionRequest {
     return decodeMessage(buf, SelectionRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SelectionRequest>): Generator<SelectionRequestTypeFieldEvent | SelectionRequestRoleFieldEvent | SelectionRequestAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SelectionRequest>): Generator<SelectionRequestTypeFieldEvent | SelectionRequestRoleFieldEvent | SelectionRequestAddrsFieldEvent | SelectionRequestResourceFieldEvent> {
     return streamMessage(buf, SelectionRequest.codec(), opts)
   }
 }
@@ -322,12 +345,190 @@ export namespace ServiceEntry {
   }
 }
 
+export interface Holder {
+  peerId: Uint8Array
+  addrs: Uint8Array[]
+  load: number
+  ageMs: number
+}
+
+export namespace Holder {
+  let _codec: Codec<Holder>
+
+  export const codec = (): Codec<Holder> => {
+    if (_codec == null) {
+      _codec = message<Holder>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.peerId)
+        }
+
+        if (obj.addrs != null && obj.addrs.length > 0) {
+          for (const value of obj.addrs) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.load != null && obj.load !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.load)
+        }
+
+        if ((obj.ageMs != null && obj.ageMs !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.ageMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: uint8ArrayAlloc(0),
+          addrs: [],
+          load: 0,
+          ageMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+              }
+
+              obj.addrs.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.load = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.ageMs = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          addrs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.addrs != null && obj.addrs === opts.limits.addrs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.addrs[]`,
+                index: obj.addrs,
+                value: reader.bytes()
+              }
+
+              obj.addrs++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.load`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.ageMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HolderPeerIdFieldEvent {
+    field: '$.peerId'
+    value: Uint8Array
+  }
+
+  export interface HolderAddrsFieldEvent {
+    field: '$.addrs[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface HolderLoadFieldEvent {
+    field: '$.load'
+    value: number
+  }
+
+  export interface HolderAgeMsFieldEvent {
+    field: '$.ageMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<Holder>): Uint8Array {
+    return encodeMessage(obj, Holder.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Holder>): Holder {
+    return decodeMessage(buf, Holder.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Holder>): Generator<HolderPeerIdFieldEvent | HolderAddrsFieldEvent | HolderLoadFieldEvent | HolderAgeMsFieldEvent> {
+    return streamMessage(buf, Holder.codec(), opts)
+  }
+}
+
 export interface SelectionResponse {
   status: SelectionResponse.Status
   trackers: ServiceEntry[]
   preloaders: ServiceEntry[]
   ttlMs: number
   error: string
+  holders: Holder[]
 }
 
 export namespace SelectionResponse {
@@ -387,6 +588,13 @@ export namespace SelectionResponse {
           w.string(obj.error)
         }
 
+        if (obj.holders != null && obj.holders.length > 0) {
+          for (const value of obj.holders) {
+            w.uint32(50)
+            Holder.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -396,7 +604,8 @@ export namespace SelectionResponse {
           trackers: [],
           preloaders: [],
           ttlMs: 0,
-          error: ''
+          error: '',
+          holders: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -437,6 +646,16 @@ export namespace SelectionResponse {
               obj.error = reader.string()
               break
             }
+            case 6: {
+              if (opts.limits?.holders != null && obj.holders.length === opts.limits.holders) {
+                throw new MaxLengthError('Decode error - repeated field "holders" had too many elements')
+              }
+
+              obj.holders.push(Holder.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.holders$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -448,7 +667,8 @@ export namespace SelectionResponse {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           trackers: 0,
-          preloaders: 0
+          preloaders: 0,
+          holders: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -514,6 +734,24 @@ export namespace SelectionResponse {
               }
               break
             }
+            case 6: {
+              if (opts.limits?.holders != null && obj.holders === opts.limits.holders) {
+                throw new MaxLengthError('Streaming decode error - repeated field "holders" had too many elements')
+              }
+
+              for (const evt of Holder.codec().stream(reader, reader.uint32(), `${prefix}.holders[]`, {
+                limits: opts.limits?.holders$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.holders
+                }
+              }
+
+              obj.holders++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -565,6 +803,30 @@ export namespace SelectionResponse {
     value: string
   }
 
+  export interface SelectionResponseHoldersPeerIdFieldEvent {
+    field: '$.holders[].peerId'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface SelectionResponseHoldersAddrsFieldEvent {
+    field: '$.holders[].addrs[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface SelectionResponseHoldersLoadFieldEvent {
+    field: '$.holders[].load'
+    value: number
+    index: number
+  }
+
+  export interface SelectionResponseHoldersAgeMsFieldEvent {
+    field: '$.holders[].ageMs'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<SelectionResponse>): Uint8Array {
     return encodeMessage(obj, SelectionResponse.codec())
   }
@@ -573,7 +835,7 @@ export namespace SelectionResponse {
     return decodeMessage(buf, SelectionResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SelectionResponse>): Generator<SelectionResponseStatusFieldEvent | SelectionResponseTrackersPeerIdFieldEvent | SelectionResponseTrackersAddrsFieldEvent | SelectionResponsePreloadersPeerIdFieldEvent | SelectionResponsePreloadersAddrsFieldEvent | SelectionResponseTtlMsFieldEvent | SelectionResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SelectionResponse>): Generator<SelectionResponseStatusFieldEvent | SelectionResponseTrackersPeerIdFieldEvent | SelectionResponseTrackersAddrsFieldEvent | SelectionResponsePreloadersPeerIdFieldEvent | SelectionResponsePreloadersAddrsFieldEvent | SelectionResponseTtlMsFieldEvent | SelectionResponseErrorFieldEvent | SelectionResponseHoldersPeerIdFieldEvent | SelectionResponseHoldersAddrsFieldEvent | SelectionResponseHoldersLoadFieldEvent | SelectionResponseHoldersAgeMsFieldEvent> {
     return streamMessage(buf, SelectionResponse.codec(), opts)
   }
 }

@@ -6,9 +6,11 @@ import { FaultReporter } from '../../fetch/fault-reporter.ts'
 import { isIntegrityFault } from '../../fetch/faults.ts'
 import { InvalidOptionError } from '../../errors.ts'
 import { Gateway } from './gateway.ts'
-import { select } from '../../protocols/selection/index.ts'
+import { selectFor } from '../../protocols/selection/index.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
 import { RoleNode, requireSelectors, startLibp2p } from '../base.ts'
+import { peerInfoToDialTarget } from '../../wire/peers.ts'
+import type { PeerInfo } from '../../wire/peers.ts'
 import type { ByteSink } from '../../fetch/writable-sink.ts'
 import type { FetchProgress, SourceDrop, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { SelectorClientOptions } from '../base.ts'
@@ -75,6 +77,8 @@ export class Viewer extends RoleNode {
   private readonly selectors: Multiaddr[]
   private readonly maxSources: number
   private selection?: Selection
+  /** The tracker the selector looked up for us, until we connect to it ourselves. */
+  private trackerToConnect?: PeerInfo
   /** The HTTP gateway, when started with `http`. */
   gateway?: Gateway
   private readonly manifests = new Map<string, Resource>()
@@ -121,18 +125,26 @@ export class Viewer extends RoleNode {
   async resolve (resourceId: string | CID, options: AbortOptions = {}): Promise<Resolved> {
     const id = typeof resourceId === 'string' ? parseResourceId(resourceId) : resourceId
     const key = id.toString()
-    this.selection ??= await select(this.libp2p, this.selectors, options)
+    const cached = this.holders.get(key)
+    let search: HolderSearch | undefined = cached != null && cached.expires >= Date.now() ? cached : undefined
+    if (this.selection == null || (search == null && !this.connectedToTracker())) {
+      // the selector brings the holders too, so a viewer not yet connected to
+      // its tracker reaches its first chunk with one fresh connection fewer
+      const { selection, holders } = await selectFor(this.libp2p, this.selectors, id, options)
+      this.selection = selection
+      this.trackerToConnect = selection.trackers[0]
+      if (holders.length > 0) {
+        search = this.rememberHolders(key, { holders, via: 'tracker', trackerErrors: [] })
+      }
+    }
     const selection = this.selection
-    let search = this.holders.get(key)
-    if (search == null || search.expires < Date.now()) {
+    if (search == null) {
       const found = await findHolders(this.libp2p, selection, id, options)
       if (found.trackerErrors.length > 0 && found.via !== 'tracker') {
         // the trackers we were given failed: ask the selector afresh next time
         this.selection = undefined
       }
-      search = { ...found, expires: Date.now() + HOLDER_CACHE_TTL }
-      this.holders.set(key, search)
-      trimCache(this.holders)
+      search = this.rememberHolders(key, found)
     }
     let resource = this.manifests.get(key)
     if (resource == null) {
@@ -142,6 +154,33 @@ export class Viewer extends RoleNode {
     }
     const holders = search.holders.filter(holder => !this.wasCaught(holder.peerId.toString(), key))
     return { resource, holders, via: search.via, selection }
+  }
+
+  private rememberHolders (key: string, found: HolderSearch): HolderSearch {
+    this.holders.set(key, { ...found, expires: Date.now() + HOLDER_CACHE_TTL })
+    trimCache(this.holders)
+    return found
+  }
+
+  private connectedToTracker (): boolean {
+    const tracker = this.selection?.trackers[0]
+    return tracker != null && this.libp2p.getConnections(tracker.peerId).length > 0
+  }
+
+  /**
+   * Connects to our tracker in the background once a first chunk is out, so
+   * that the next lookup, and any fault report, finds the connection open.
+   * Not sooner: its handshake would compete with the first chunk's for CPU.
+   * A failure costs nothing: the lookup dials again.
+   */
+  private connectTracker (): void {
+    const tracker = this.trackerToConnect
+    this.trackerToConnect = undefined
+    if (tracker != null) {
+      this.libp2p.dial(peerInfoToDialTarget(tracker)).catch((err: any) => {
+        this.log('connecting to tracker %p failed - %e', tracker.peerId, err)
+      })
+    }
   }
 
   /** Fetches a resource, or the byte range `range` of it, and writes it in order. */
@@ -187,6 +226,7 @@ export class Viewer extends RoleNode {
         },
         ordered: true,
         onChunk: async (_index, data) => {
+          this.connectTracker()
           if (data instanceof Uint8Array) {
             await write(data)
             return
