@@ -1,5 +1,6 @@
 // A bench server in its own process. Modes:
-//   chunk <storeDir>  the chunk protocol from a LevelDB chunk store (a super-peer's serving path)
+//   chunk <storeDir> [cacheBytes]  the chunk protocol from a LevelDB chunk store (a super-peer's
+//                     serving path), with a super-peer's memory cache (default size unless given)
 //   bare  <bytes>     a bare libp2p stream sending that many bytes (the stack's ceiling)
 //   http  <file>      node:http serving the file (what a user would pick instead), Range included
 // libp2p modes offer TLS and noise (the client picks by offering one) and also
@@ -13,9 +14,10 @@ import { createNode } from '../dist/src/node/create-node.js'
 import { ChunkServer } from '../dist/src/protocols/chunk/index.js'
 import { storeChunkProvider } from '../dist/src/roles/store-handlers.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
+import { ChunkCache } from '../dist/src/store/chunk-cache.js'
 import { drained } from '../dist/src/wire/framing.js'
 
-const [mode, arg] = process.argv.slice(2)
+const [mode, arg, cacheBytes] = process.argv.slice(2)
 // exit cleanly on SIGTERM so --cpu-prof can write its profile
 process.on('SIGTERM', () => { process.exit(0) })
 export const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
@@ -47,7 +49,8 @@ if (mode === 'http') {
   })
   if (mode === 'chunk') {
     const store = await ChunkStore.open(arg)
-    await new ChunkServer({ node, provider: storeChunkProvider(store), log: logger('bench') }).start()
+    const cache = new ChunkCache(cacheBytes == null ? undefined : Number(cacheBytes))
+    await new ChunkServer({ node, provider: storeChunkProvider(store, { cache }), log: logger('bench') }).start()
   } else if (mode === 'bare') {
     const total = Number(arg)
     const block = new Uint8Array(256 * 1024).fill(7)

@@ -3,7 +3,7 @@
 // TLS and over noise, and against node:http serving the same bytes from a file.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MB, fmt, fmtSpread, here, interleave, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
+import { MB, fmt, fmtSpread, here, interleave, runChild, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
 
 export const title = '1. One viewer ← one super-peer'
 
@@ -11,6 +11,13 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
   const server = join(here, 'server.js')
   const client = join(here, 'client.js')
   const chunk = await startChild(server, ['chunk', prepared.storeDir])
+  // a popular resource: every chunk already in the super-peer's memory cache
+  // (--memory-cache larger than the resource), filled by one untimed fetch
+  const hotStore = join(dir, 'hot-store')
+  await cp(prepared.storeDir, hotStore, { recursive: true })
+  const hot = await startChild(server, ['chunk', hotStore, String(size * 2)])
+  const hotArgs = ['chunk', '--target', hot.info.multiaddrs[0], '--manifest', prepared.manifestFile, '--id', prepared.id, '--encryption', 'tls']
+  await runChild(client, hotArgs)
   const bare = await startChild(server, ['bare', String(size)])
   const http = await startChild(server, ['http', prepared.file])
   const cases = {}
@@ -18,6 +25,7 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     cases[`chunk protocol, ${encryption}`] = { server: chunk, args: ['chunk', '--target', chunk.info.multiaddrs[0], '--manifest', prepared.manifestFile, '--id', prepared.id, '--encryption', encryption] }
     cases[`bare libp2p stream, ${encryption}`] = { server: bare, args: ['bare', '--target', bare.info.multiaddrs[0], '--bytes', String(size), '--encryption', encryption] }
   }
+  cases['chunk protocol, tls, from the memory cache'] = { server: hot, args: hotArgs }
   cases['node:http (plaintext)'] = { server: http, args: ['http', '--target', http.info.url] }
   if (before != null) {
     // the same chunk path from another checkout (built, with these bench scripts): before/after in one run
@@ -44,7 +52,9 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     'chunk ÷ bare, noise (goal ≥ 0.95)': ratio('chunk protocol, noise', 'bare libp2p stream, noise'),
     'chunk tls ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls', 'node:http (plaintext)'),
     'bare tls ÷ node:http (the stack\'s own ceiling)': ratio('bare libp2p stream, tls', 'node:http (plaintext)'),
-    'chunk tls ÷ chunk noise': ratio('chunk protocol, tls', 'chunk protocol, noise')
+    'chunk tls ÷ chunk noise': ratio('chunk protocol, tls', 'chunk protocol, noise'),
+    'chunk tls from the memory cache ÷ bare, tls (goal ≥ 0.95)': ratio('chunk protocol, tls, from the memory cache', 'bare libp2p stream, tls'),
+    'chunk tls from the memory cache ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls, from the memory cache', 'node:http (plaintext)')
   }
   if (before != null) {
     ratios['chunk tls: after ÷ before, MB/s'] = ratio('chunk protocol, tls', 'chunk protocol, tls (before)')

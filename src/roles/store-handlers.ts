@@ -6,19 +6,32 @@ import type { HandlerLog } from '../wire/request.ts'
 import type { ChunkProvider } from '../protocols/chunk/index.ts'
 import type { Resource } from '../content/manifest.ts'
 import type { ChunkStore } from '../store/chunk-store.ts'
+import type { ChunkCache } from '../store/chunk-cache.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+
+export interface StoreChunkProviderOptions {
+  /** Verified chunks kept in memory; absent, every chunk is read from the store and checked. */
+  cache?: ChunkCache
+  onCorrupt?(id: CID, index: number, err: Error): void
+}
 
 /**
  * Serves chunks only of resources held complete: partial ones are never
  * advertised. Each chunk read is checked against its manifest hash before it
  * is sent, so bytes damaged on disk are answered UNAVAILABLE, never served;
- * `onCorrupt` hears of them.
+ * `onCorrupt` hears of them. Chunks found good may be kept in `cache`.
  */
-export function storeChunkProvider (store: ChunkStore, onCorrupt?: (id: CID, index: number, err: Error) => void): ChunkProvider {
+export function storeChunkProvider (store: ChunkStore, options: StoreChunkProviderOptions = {}): ChunkProvider {
+  const { cache, onCorrupt } = options
   return {
     heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
     getChunk: async (id, index) => {
+      const key = id.toString()
+      const cached = cache?.get(key, index)
+      if (cached != null) {
+        return cached
+      }
       const data = await store.getChunk(id, index)
       const manifest = data == null ? undefined : store.manifestOf(id)
       if (data == null || manifest == null) {
@@ -30,6 +43,7 @@ export function storeChunkProvider (store: ChunkStore, onCorrupt?: (id: CID, ind
         onCorrupt?.(id, index, err)
         return undefined
       }
+      cache?.set(key, index, data)
       return data
     }
   }

@@ -167,9 +167,10 @@ describe('integrity: bad data is refused, reported and repaired', function () {
     selectors = [selector.multiaddrs[0].toString()]
     tracker = await Tracker.start({ allow: 'open', selectors, heartbeatInterval: 300, registrationTtl: 3000 })
     nodes.push(tracker)
-    preloader = await Preloader.start({ allow: 'open', selectors, refreshInterval: 300, dataDir: join(dir.path, 'preloader') })
+    // no memory caches: the disk-damage test needs every chunk served to be read from LevelDB
+    preloader = await Preloader.start({ allow: 'open', selectors, refreshInterval: 300, dataDir: join(dir.path, 'preloader'), memoryCache: 0 })
     nodes.push(preloader)
-    honest = await SuperPeer.start({ selectors, dataDir: join(dir.path, 'honest'), retryBase: 200, retryMax: 1_000 })
+    honest = await SuperPeer.start({ selectors, dataDir: join(dir.path, 'honest'), retryBase: 200, retryMax: 1_000, memoryCache: 0 })
     nodes.push(honest)
     for (const name of ['a.bin', 'b.bin']) {
       const file = join(dir.path, name)

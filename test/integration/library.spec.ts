@@ -65,6 +65,16 @@ describe('library: roles in one process', function () {
     assert.equal(fromSuperPeer, result.bytes)
   })
 
+  it('serves the next viewer of a resource from memory, with the same bytes', async () => {
+    const before = superPeer.chunkCache.stats
+    const { sha } = await fetchWithViewer()
+    assert.equal(sha, expected)
+    const chunks = Math.ceil((3 * 1024 * 1024 + 123) / (256 * 1024))
+    // the first viewer's chunks were read from LevelDB, checked and kept
+    assert.equal(superPeer.chunkCache.stats.hits - before.hits, chunks)
+    assert.equal(superPeer.chunkCache.stats.misses, before.misses)
+  })
+
   it('brings a new viewer the holders with its selection, so its first chunk needs no tracker connection', async () => {
     const found = await selectFor(client, selectors.map(a => multiaddr(a)), CID.parse(id))
     assert.deepEqual(found.holders.map(h => h.peerId.toString()), [superPeer.peerId.toString()])

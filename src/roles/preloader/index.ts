@@ -12,6 +12,7 @@ import { handleRequests } from '../../wire/request.ts'
 import { addrsFromBytes, peerIdToBytes } from '../../wire/peers.ts'
 import { Announcer } from '../announcer.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
+import { ChunkCache } from '../../store/chunk-cache.ts'
 import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
 import { AllowList, requireAccess } from '../../access/allow-list.ts'
 import type { AccessInput } from '../../access/allow-list.ts'
@@ -24,6 +25,7 @@ import type { StatusResponse } from '../../protocols/status/index.ts'
 import type { Resource } from '../../content/manifest.ts'
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
 
 export interface PreloaderOptions extends SelectorClientOptions {
   /** Super-peers that may fetch pre-cache lists: their peer ids, or 'open' for any. Required. */
@@ -34,6 +36,8 @@ export interface PreloaderOptions extends SelectorClientOptions {
   refreshInterval?: number
   /** Bytes the preloader may hold as origin. Default unbounded. */
   capacity?: number
+  /** Bytes of verified chunks kept in memory (`--memory-cache`): super-peers pre-caching one resource ask for the same chunks. 0 turns it off. Default 64 MiB. */
+  memoryCache?: number
 }
 
 /** A pre-cache grant outlives many list refreshes, so a preloader outage does not stop pre-caching at once. */
@@ -57,6 +61,7 @@ export class Preloader extends RoleNode {
   readonly store: ChunkStore
   readonly catalog: Catalog
   readonly chunkServer: ChunkServer
+  readonly chunkCache: ChunkCache
   private readonly refresh: number
   private readonly announcer: Announcer
   private readonly superPeers = new Map<string, KnownSuperPeer>()
@@ -98,11 +103,13 @@ export class Preloader extends RoleNode {
     this.access.set('super-peers', superPeers)
     this.access.set('publishers', options.publishers == null ? (superPeers.isOpen ? AllowList.open() : AllowList.of([])) : AllowList.from(options.publishers))
     this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
-    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store, (id, index, err) => {
+    this.chunkCache = new ChunkCache(options.memoryCache)
+    const onCorrupt = (id: CID, index: number, err: Error): void => {
       // the origin's own copy rotted: nothing can repair it but a new publish, so say so loudly
       this.log.error('chunk %d of %c is corrupt on disk - %e', index, id, err)
       this.emit('chunk-corrupt', { id: id.toString(), index, error: err.message })
-    }), log: this.log, grantSigners: () => [this.peerId] })
+    }
+    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store, { cache: this.chunkCache, onCorrupt }), log: this.log, grantSigners: () => [this.peerId] })
   }
 
   private async startRole (): Promise<void> {

@@ -14,6 +14,7 @@ import { resourceIdFromBytes } from '../../content/resource-id.ts'
 import { NoServiceError } from '../../errors.ts'
 import { addrsToBytes, peerInfoToDialTarget } from '../../wire/peers.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
+import { ChunkCache } from '../../store/chunk-cache.ts'
 import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
 import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
@@ -40,6 +41,8 @@ export interface SuperPeerOptions extends SelectorClientOptions {
   uploadLimit?: number
   /** Per-peer and per-stream limits of the chunk server; docs/limits.md lists the defaults. */
   chunkLimits?: ChunkServerLimits
+  /** Bytes of verified chunks kept in memory for the viewers that ask next (`--memory-cache`); 0 turns it off. Default 64 MiB. */
+  memoryCache?: number
 }
 
 /**
@@ -51,6 +54,7 @@ export class SuperPeer extends RoleNode {
   readonly role = 'super'
   readonly store: ChunkStore
   readonly chunkServer: ChunkServer
+  readonly chunkCache: ChunkCache
   private readonly selectors: Multiaddr[]
   private readonly options: SuperPeerOptions
   private readonly backoff: Backoff
@@ -97,11 +101,12 @@ export class SuperPeer extends RoleNode {
     this.selectors = selectors
     this.options = options
     this.backoff = new Backoff(options.retryBase ?? 1000, options.retryMax ?? 60_000)
+    this.chunkCache = new ChunkCache(options.memoryCache)
     this.chunkServer = new ChunkServer({
       ...options.chunkLimits,
       uploadLimit: options.uploadLimit ?? options.chunkLimits?.uploadLimit,
       node: libp2p,
-      provider: storeChunkProvider(store, (id, index, err) => { void this.chunkCorrupt(id, index, err) }),
+      provider: storeChunkProvider(store, { cache: this.chunkCache, onCorrupt: (id, index, err) => { void this.chunkCorrupt(id, index, err) } }),
       log: this.log,
       onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) },
       // other super-peers pre-cache private resources with grants from the preloader we take our list from
@@ -283,6 +288,7 @@ export class SuperPeer extends RoleNode {
       this.unassignedFor.set(key, count)
       if (count >= evictAfter) {
         await this.store.deleteResource(resource.id)
+        this.chunkCache.deleteResource(key)
         this.unassignedFor.delete(key)
         this.emit('resource-evicted', { id: key })
         void this.report()
