@@ -16,7 +16,7 @@ export const defaultRounds = 4
 const SAMPLES_PER_ROUND = 6
 const CHUNK = 256 * 1024
 
-export async function run ({ rounds, dir }) {
+export async function run ({ rounds, dir, before }) {
   const { selector, sel } = await startServices()
   await startChild(cli, ['start', '--role', 'super', '--json', '--data-dir', join(dir, 'join-super'), ...sel])
   const ids = []
@@ -27,9 +27,16 @@ export async function run ({ rounds, dir }) {
     ids.push(id)
   }
   const baselineServer = await startChild(join(here, 'server.js'), ['bare', '1'])
-  const runs = await interleave(['join', 'fresh dial + 1 byte'], rounds, async (name) => {
-    if (name === 'join') {
-      const r = await runChild(join(here, 'join-client.js'), [selector.info.multiaddrs[0], ...ids, String(CHUNK), String(SAMPLES_PER_ROUND)])
+  const cases = ['join', 'fresh dial + 1 byte']
+  if (before != null) {
+    // another checkout's viewer (built, with its own join client, which takes
+    // resources A and B only) joining this network: before/after in one run
+    cases.push('join (before)')
+  }
+  const runs = await interleave(cases, rounds, async (name) => {
+    if (name === 'join' || name === 'join (before)') {
+      const args = name === 'join' ? ids : ids.slice(0, 2)
+      const r = await runChild(join(name === 'join' ? here : join(before, 'bench'), 'join-client.js'), [selector.info.multiaddrs[0], ...args, String(CHUNK), String(SAMPLES_PER_ROUND)])
       return { ...r, note: `cold ${fmt(median(r.cold))} ms, warm ${fmt(median(r.warm))} ms` }
     }
     const r = await runChild(join(here, 'client.js'), ['onebyte', '--target', baselineServer.info.multiaddrs[0], '--samples', String(SAMPLES_PER_ROUND)])
@@ -45,12 +52,19 @@ export async function run ({ rounds, dir }) {
     'baseline cold: fresh dial + 1-byte answer': spread(all('fresh dial + 1 byte', 'cold')),
     'baseline warm: new stream on an open connection + 1-byte answer': spread(all('fresh dial + 1 byte', 'warm'))
   }
+  if (before != null) {
+    rows['before: join, cold: Viewer.start() → first verified chunk'] = spread(all('join (before)', 'cold'))
+    rows['before: join, warm connections'] = spread(all('join (before)', 'warm'))
+  }
   const samples = all('join', 'cold').length
   const ratios = {
     'cold join ÷ fresh dial (goal ≤ 3)': rows['join, cold: Viewer.start() → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
     'cold join after start ÷ fresh dial (goal ≤ 3)': rows['join, cold, after start: selector → lookup → manifest → dial → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
     'next resource at once ÷ warm stream': rows['next resource at once: lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median,
     'warm join ÷ warm stream': rows['join, warm connections: next resource, lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median
+  }
+  if (before != null) {
+    ratios['cold join: after ÷ before'] = rows['join, cold: Viewer.start() → first verified chunk'].median / rows['before: join, cold: Viewer.start() → first verified chunk'].median
   }
   const markdown = [
     `${samples} samples each (${rounds} interleaved rounds × ${SAMPLES_PER_ROUND}), TLS, 256 KiB chunks; selector, tracker, preloader and super-peer started through the CLI in their own processes, the viewer (a fresh \`Viewer\` per sample) and the baseline client in separate processes.`,
