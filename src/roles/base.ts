@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChunkStore } from '../store/chunk-store.ts'
+import type { ChunkStoreInit } from '../store/chunk-store.ts'
 import { Periodic } from './periodic.ts'
 import { logger } from '@libp2p/logger'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -94,9 +95,9 @@ export interface RoleStore {
 }
 
 /** The role's LevelDB store under --data-dir, or in a temporary directory removed on release. */
-export async function openRoleStore (dataDir: string | undefined, role: string, capacity?: number): Promise<RoleStore> {
+export async function openRoleStore (dataDir: string | undefined, role: string, init: ChunkStoreInit): Promise<RoleStore> {
   const tempDir = dataDir == null ? await mkdtemp(join(tmpdir(), `p2pcdn-${role}-`)) : undefined
-  const store = await ChunkStore.open(join(dataDir ?? tempDir ?? '', 'store'), { capacity })
+  const store = await ChunkStore.open(join(dataDir ?? tempDir ?? '', 'store'), init)
   return {
     store,
     release: async () => {

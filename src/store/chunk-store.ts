@@ -9,6 +9,13 @@ import type { AbstractSublevel } from 'abstract-level'
 export interface ChunkStoreInit {
   /** Bytes the store may allocate to resources; unbounded when absent. */
   capacity?: number
+  /**
+   * Read chunks on libuv's thread pool instead of the event loop. Off by
+   * default: a 256 KiB read from the page cache or an SSD takes less than the
+   * hop to the pool and back costs. Worth it where one read can wait on a seek
+   * (spinning disks, network volumes), which would hold up every other stream.
+   */
+  threadedReads?: boolean
 }
 
 export interface StoredChunk {
@@ -53,6 +60,7 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
  */
 export class ChunkStore {
   readonly capacity: number
+  private readonly threadedReads: boolean
   private readonly db: Level<string, Uint8Array>
   private readonly manifests: Sublevel
   private readonly chunks: Sublevel
@@ -70,6 +78,7 @@ export class ChunkStore {
   private constructor (db: Level<string, Uint8Array>, init: ChunkStoreInit) {
     this.db = db
     this.capacity = init.capacity ?? Number.POSITIVE_INFINITY
+    this.threadedReads = init.threadedReads ?? false
     this.manifests = openSublevel(db, 'manifest')
     this.chunks = openSublevel(db, 'chunk')
     this.complete = openSublevel(db, 'held')
@@ -240,10 +249,16 @@ export class ChunkStore {
   }
 
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
+    const key = chunkKey(id.toString(), index)
     // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
     // block cache evicts what little else is there and costs a copy, and the
     // cache never serves it again before it is evicted (3× faster without)
-    return this.chunks.get(chunkKey(id.toString(), index), READ_UNCACHED)
+    if (this.threadedReads) {
+      return this.chunks.get(key, READ_UNCACHED)
+    }
+    // the pool's promise, wake-ups and the garbage they leave cost the serving
+    // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
+    return this.chunks.getSync(key, READ_UNCACHED)
   }
 
   /**

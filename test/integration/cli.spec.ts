@@ -45,7 +45,8 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     selector = sel.multiaddrs[0]
     nodes.push(await ChildNode.start(['start', '--role', 'tracker', '--open', '--selector', selector, '--heartbeat', '500', '--ttl', '3000']))
     nodes.push(await ChildNode.start(['start', '--role', 'preloader', '--open', '--selector', selector, '--refresh', '500', '--data-dir', join(dir.path, 'preloader')]))
-    supers = await Promise.all([0, 1].map(async i => ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, `super-${i}`)])))
+    // one super-peer reads its store on the event loop (the default), the other on the thread pool
+    supers = await Promise.all([0, 1].map(async i => ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, `super-${i}`), ...(i === 1 ? ['--threaded-reads'] : [])])))
     nodes.push(...supers)
     source = join(dir.path, 'movie.bin')
     expected = await randomFile(source, SIZE)
@@ -139,6 +140,9 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     const missing = await cli(['publish', join(dir.path, 'absent.mp4'), '--selector', selector])
     assert.equal(missing.code, 2)
     assert.match(missing.stderr, /no such file/)
+    const misplaced = await cli(['start', '--role', 'tracker', '--open', '--threaded-reads', '--selector', selector])
+    assert.equal(misplaced.code, 2)
+    assert.match(misplaced.stderr, /--threaded-reads applies to --role super and preloader/)
     const noCommand = await cli(['frobnicate'])
     assert.equal(noCommand.code, 2)
   })

@@ -88,4 +88,21 @@ describe('chunk store', () => {
     assert.equal(await store.getChunk(resource.id, 0), undefined)
     await store.close()
   })
+
+  for (const threadedReads of [false, true]) {
+    it(`reads chunks ${threadedReads ? 'on the thread pool' : 'on the event loop'}: held bytes, nothing for a missing chunk, an error once closed`, async () => {
+      const first = await ChunkStore.open(dir.path)
+      const { resource, chunks } = await makeResource(3, 20)
+      await first.addResource(resource)
+      await first.putChunks(resource.id, [{ index: 0, data: chunks[0] }, { index: 2, data: chunks[2] }])
+      await first.close()
+
+      const store = await ChunkStore.open(dir.path, { threadedReads })
+      assert.ok(Buffer.from(chunks[2]).equals(await store.getChunk(resource.id, 2) ?? Buffer.alloc(0)))
+      assert.ok(Buffer.from(chunks[0]).equals(await store.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
+      assert.equal(await store.getChunk(resource.id, 1), undefined)
+      await store.close()
+      await assert.rejects(store.getChunk(resource.id, 0), { code: 'LEVEL_DATABASE_NOT_OPEN' })
+    })
+  }
 })

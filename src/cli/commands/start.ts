@@ -25,6 +25,7 @@ interface StartFlags {
   psk?: string
   uploadLimit?: string
   memoryCache?: string
+  threadedReads?: boolean
 }
 
 const GUARDED_ROLES: RoleName[] = ['selector', 'tracker', 'preloader']
@@ -74,6 +75,9 @@ async function toStartOptions (flags: StartFlags): Promise<StartOptions> {
   if (flags.memoryCache != null && flags.role !== 'super' && flags.role !== 'preloader') {
     throw new InvalidOptionError('--memory-cache applies to --role super and preloader')
   }
+  if (flags.threadedReads === true && flags.role !== 'super' && flags.role !== 'preloader') {
+    throw new InvalidOptionError('--threaded-reads applies to --role super and preloader')
+  }
   if (flags.capacity != null && flags.role !== 'super' && flags.role !== 'preloader') {
     throw new InvalidOptionError('--capacity applies to --role super (and preloader)')
   }
@@ -89,9 +93,9 @@ async function toStartOptions (flags: StartFlags): Promise<StartOptions> {
         registrationTtl: intOption(flags.ttl, '--ttl', 300, 86_400_000)
       }
     case 'preloader':
-      return { role: 'preloader', ...common, allow: allow as AllowList, publishers, selectors, capacity: sizeOption(flags.capacity, '--capacity'), memoryCache: sizeOption(flags.memoryCache, '--memory-cache'), refreshInterval: intOption(flags.refresh, '--refresh', 100, 3_600_000) }
+      return { role: 'preloader', ...common, allow: allow as AllowList, publishers, selectors, capacity: sizeOption(flags.capacity, '--capacity'), memoryCache: sizeOption(flags.memoryCache, '--memory-cache'), threadedReads: flags.threadedReads, refreshInterval: intOption(flags.refresh, '--refresh', 100, 3_600_000) }
     case 'super':
-      return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity'), memoryCache: sizeOption(flags.memoryCache, '--memory-cache'), uploadLimit: rateOption(flags.uploadLimit, '--upload-limit') }
+      return { role: 'super', ...common, selectors, capacity: sizeOption(flags.capacity, '--capacity'), memoryCache: sizeOption(flags.memoryCache, '--memory-cache'), threadedReads: flags.threadedReads, uploadLimit: rateOption(flags.uploadLimit, '--upload-limit') }
     default:
       return { role: 'viewer', ...common, selectors, http: flags.http }
   }
@@ -107,6 +111,7 @@ export function startCommand (): Command {
     .option('--capacity <size>', 'super: bytes the chunk store may hold, e.g. 10GiB')
     .option('--upload-limit <bytes/s>', 'super: chunk bytes per second served to all viewers together, e.g. 50MiB (default unlimited)')
     .option('--memory-cache <size>', 'super, preloader: verified chunks kept in memory for the next viewers, e.g. 1GiB; 0 turns it off (default 64MiB)')
+    .option('--threaded-reads', 'super, preloader: read chunks from the store on a thread pool, for spinning disks and network volumes (default: on the event loop)')
     .option('--heartbeat <ms>', 'tracker: heartbeat interval asked of super-peers (default 5000)')
     .option('--ttl <ms>', 'tracker: expire super-peers silent this long (default 15000)')
     .option('--refresh <ms>', 'preloader: how often super-peers re-ask for their list (default 5000)')

@@ -38,6 +38,8 @@ export interface PreloaderOptions extends SelectorClientOptions {
   capacity?: number
   /** Bytes of verified chunks kept in memory (`--memory-cache`): super-peers pre-caching one resource ask for the same chunks. 0 turns it off. Default 64 MiB. */
   memoryCache?: number
+  /** Read chunks from the store on libuv's thread pool (`--threaded-reads`), for disks where a read can wait on a seek. Default off. */
+  threadedReads?: boolean
 }
 
 /** A pre-cache grant outlives many list refreshes, so a preloader outage does not stop pre-caching at once. */
@@ -71,7 +73,7 @@ export class Preloader extends RoleNode {
   static async start (options: PreloaderOptions): Promise<Preloader> {
     const selectors = requireSelectors(options)
     requireAccess(options.allow, 'A preloader needs to know which super-peers may fetch pre-cache lists')
-    const opened = await openRoleStore(options.dataDir, 'preloader', options.capacity)
+    const opened = await openRoleStore(options.dataDir, 'preloader', { capacity: options.capacity, threadedReads: options.threadedReads })
     let libp2p: P2pcdnLibp2p | undefined
     try {
       const catalog = await Catalog.open(opened.store)

@@ -43,6 +43,8 @@ export interface SuperPeerOptions extends SelectorClientOptions {
   chunkLimits?: ChunkServerLimits
   /** Bytes of verified chunks kept in memory for the viewers that ask next (`--memory-cache`); 0 turns it off. Default 64 MiB. */
   memoryCache?: number
+  /** Read chunks from the store on libuv's thread pool (`--threaded-reads`), for disks where a read can wait on a seek. Default off. */
+  threadedReads?: boolean
 }
 
 /**
@@ -77,7 +79,7 @@ export class SuperPeer extends RoleNode {
 
   static async start (options: SuperPeerOptions): Promise<SuperPeer> {
     const selectors = requireSelectors(options)
-    const opened = await openRoleStore(options.dataDir, 'super', options.capacity)
+    const opened = await openRoleStore(options.dataDir, 'super', { capacity: options.capacity, threadedReads: options.threadedReads })
     let superPeer: SuperPeer | undefined
     try {
       superPeer = new SuperPeer(await startLibp2p(options, false), opened, selectors, options)
