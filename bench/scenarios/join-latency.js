@@ -6,7 +6,7 @@
 // process and reading a one-byte answer (cold), then a new stream on that
 // open connection (warm).
 import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cli, fmt, fmtSpread, here, interleave, median, runChild, spread, startChild, startServices, table } from '../lib.js'
 
@@ -28,14 +28,18 @@ export async function run ({ rounds, dir, before }) {
   }
   const baselineServer = await startChild(join(here, 'server.js'), ['bare', '1'])
   const cases = ['join', 'fresh dial + 1 byte']
+  let beforeIds = ids
   if (before != null) {
-    // another checkout's viewer (built, with its own join client, which takes
-    // resources A and B only) joining this network: before/after in one run
+    // another checkout's viewer (built, with its own join client) joining this
+    // network: before/after in one run. Older join clients take resources A and
+    // B only; each names what it takes on its usage line.
     cases.push('join (before)')
+    const usage = /Usage: .*/.exec(await readFile(join(before, 'bench', 'join-client.js'), 'utf8'))?.[0] ?? ''
+    beforeIds = ids.slice(0, (usage.match(/<id /g) ?? []).length)
   }
   const runs = await interleave(cases, rounds, async (name) => {
     if (name === 'join' || name === 'join (before)') {
-      const args = name === 'join' ? ids : ids.slice(0, 2)
+      const args = name === 'join' ? ids : beforeIds
       const r = await runChild(join(name === 'join' ? here : join(before, 'bench'), 'join-client.js'), [selector.info.multiaddrs[0], ...args, String(CHUNK), String(SAMPLES_PER_ROUND)])
       return { ...r, note: `cold ${fmt(median(r.cold))} ms, warm ${fmt(median(r.warm))} ms` }
     }
