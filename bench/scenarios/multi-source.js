@@ -7,17 +7,30 @@ import { MB, fmt, fmtSpread, here, interleave, spread, startChild, table, transf
 
 export const title = '3. One viewer ← 3 super-peers vs ← 1'
 
-export async function run ({ prepared, size, rounds, label, dir }) {
+/** Three chunk servers of one checkout, each with its own copy of the store. */
+async function startServers (checkout, prepared, dir, name) {
   const servers = []
   for (let i = 0; i < 3; i++) {
-    const storeDir = join(dir, `multi-store-${i}`)
+    const storeDir = join(dir, `${name}-${i}`)
     await cp(prepared.storeDir, storeDir, { recursive: true })
-    servers.push(await startChild(join(here, 'server.js'), ['chunk', storeDir]))
+    servers.push(await startChild(join(checkout, 'bench', 'server.js'), ['chunk', storeDir]))
   }
-  const cases = { '1 super-peer': servers.slice(0, 1), '3 super-peers': servers }
+  return servers
+}
+
+export async function run ({ prepared, size, rounds, label, dir, before }) {
+  const checkout = join(here, '..')
+  const servers = await startServers(checkout, prepared, dir, 'multi-store')
+  const cases = { '1 super-peer': { servers: servers.slice(0, 1), checkout }, '3 super-peers': { servers, checkout } }
+  if (before != null) {
+    // the same two cases with another checkout's servers and viewer (built, with these bench scripts)
+    const old = await startServers(before, prepared, dir, 'multi-store-before')
+    cases['1 super-peer (before)'] = { servers: old.slice(0, 1), checkout: before }
+    cases['3 super-peers (before)'] = { servers: old, checkout: before }
+  }
   const runs = await interleave(Object.keys(cases), rounds, async (name) => {
-    const used = cases[name]
-    return transferRound(name, size, used.map(s => s.pid), join(here, 'client.js'),
+    const { servers: used, checkout: from } = cases[name]
+    return transferRound(name, size, used.map(s => s.pid), join(from, 'bench', 'client.js'),
       ['chunk', '--target', used.map(s => s.info.multiaddrs[0]).join(','), '--manifest', prepared.manifestFile, '--id', prepared.id])
   })
   const summary = {}
@@ -31,6 +44,11 @@ export async function run ({ prepared, size, rounds, label, dir }) {
     '3 ÷ 1, MB/s': summary['3 super-peers'].mbps.median / summary['1 super-peer'].mbps.median,
     '3 ÷ 1, viewer CPU s': summary['3 super-peers'].clientCpuS.median / summary['1 super-peer'].clientCpuS.median,
     '3 ÷ 1, all CPU s': (summary['3 super-peers'].clientCpuS.median + summary['3 super-peers'].serverCpuS.median) / (summary['1 super-peer'].clientCpuS.median + summary['1 super-peer'].serverCpuS.median)
+  }
+  if (before != null) {
+    ratios['3 ÷ 1, MB/s (before)'] = summary['3 super-peers (before)'].mbps.median / summary['1 super-peer (before)'].mbps.median
+    ratios['1 super-peer: after ÷ before, MB/s'] = summary['1 super-peer'].mbps.median / summary['1 super-peer (before)'].mbps.median
+    ratios['3 super-peers: after ÷ before, MB/s'] = summary['3 super-peers'].mbps.median / summary['3 super-peers (before)'].mbps.median
   }
   const markdown = [
     `${label}, TLS, ${rounds} interleaved rounds, every super-peer and the viewer in its own process on one 2-core machine: the super-peers share the cores with each other and with the viewer, so this measures the CPU cost of multi-source, not the bandwidth it would add across machines.`,
