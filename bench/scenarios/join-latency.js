@@ -35,7 +35,11 @@ export async function run ({ rounds, dir, before }) {
     // B only; each names what it takes on its usage line.
     cases.push('join (before)')
     const usage = /Usage: .*/.exec(await readFile(join(before, 'bench', 'join-client.js'), 'utf8'))?.[0] ?? ''
-    beforeIds = ids.slice(0, (usage.match(/<id /g) ?? []).length)
+    const taken = (usage.match(/<id /g) ?? []).length
+    if (taken < 2) {
+      throw new Error(`${before}/bench/join-client.js names no usage with resource ids: not a checkout this scenario can run`)
+    }
+    beforeIds = ids.slice(0, taken)
   }
   const runs = await interleave(cases, rounds, async (name) => {
     if (name === 'join' || name === 'join (before)') {

@@ -78,6 +78,11 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     for (const source of summary.sources) {
       assert.ok(supers.some(s => s.peerId === source.label), `${source.label} is one of our super-peers`)
     }
+    // both read paths served: the event loop's (super-0) and the thread pool's (super-1)
+    for (const superPeer of supers) {
+      const served = summary.sources.find((source: { label: string }) => source.label === superPeer.peerId)
+      assert.ok(served?.bytes > 0, `${superPeer.peerId} served bytes`)
+    }
   })
 
   it('writes the bytes to stdout and the summary to stderr without --output', async () => {
