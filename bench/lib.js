@@ -49,7 +49,8 @@ export async function runChild (script, args, { timeout = 600_000 } = {}) {
   let out = ''
   child.stdout.on('data', d => { out += d })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, timeout)
-  const code = await new Promise(resolve => child.on('exit', resolve))
+  // 'close', not 'exit': the last line may still sit in the pipe when the process exits
+  const code = await new Promise(resolve => child.on('close', resolve))
   clearTimeout(timer)
   children.delete(child)
   if (code !== 0) {

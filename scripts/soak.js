@@ -117,7 +117,8 @@ try {
       child.stdout.on('data', d => { stdout += d })
       child.stderr.on('data', d => { stderr += d })
       const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-      const code = await new Promise(resolve => child.on('exit', resolve))
+      // 'close', not 'exit': the summary may still sit in the pipe when the process exits
+      const code = await new Promise(resolve => child.on('close', resolve))
       clearTimeout(timer)
       if (code === 0) {
         const summary = JSON.parse(stdout.trim().split('\n').pop())

@@ -123,7 +123,7 @@ describe('access: allow lists and private networks', function () {
     const child = spawn(process.execPath, [BIN, 'start', '--role', 'tracker', '--selector', selectors[0]], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d) => { stderr += String(d) })
-    const [code] = await once(child, 'exit')
+    const [code] = await once(child, 'close')
     assert.equal(code, 2)
     assert.match(stderr, /--role tracker needs --allow <file> .* or --open/)
   })
@@ -135,7 +135,7 @@ describe('access: allow lists and private networks', function () {
       let stderr = ''
       child.stdout.on('data', (d) => { stdout += String(d) })
       child.stderr.on('data', (d) => { stderr += String(d) })
-      const [code] = await once(child, 'exit')
+      const [code] = await once(child, 'close')
       return { code, stdout: stdout.trim(), stderr }
     }
     const file = join(dir.path, 'viewer.key')

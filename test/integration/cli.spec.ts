@@ -18,7 +18,8 @@ async function cli (args: string[], timeout = 60_000): Promise<CliRun> {
   child.stdout.on('data', (d) => { stdout += String(d) })
   child.stderr.on('data', (d) => { stderr += String(d) })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, timeout)
-  const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+  // 'close', not 'exit': output may still sit in the pipes when the process exits
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
   clearTimeout(timer)
   return { code, stdout, stderr }
 }
@@ -92,7 +93,7 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => hash.update(d))
     child.stderr.on('data', (d) => { stderr += String(d) })
-    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
     assert.equal(code, 0, stderr)
     assert.equal(hash.digest('hex'), expected)
     assert.match(stderr, /fetched movie\.bin/)

@@ -72,7 +72,8 @@ describe('resilience: crashes, churn and restarts', function () {
       let stderr = ''
       viewer.stdout.on('data', (d: Buffer) => { hash.update(d); received += d.length })
       viewer.stderr.on('data', (d) => { stderr += String(d) })
-      const exited = new Promise<number | null>(resolve => viewer.on('exit', resolve))
+      // 'close', not 'exit': the last bytes may still sit in the pipe when the process exits
+      const exited = new Promise<number | null>(resolve => viewer.on('close', resolve))
       await eventually(() => received >= 20 * MiB ? true : undefined, 60_000, 'the viewer to be 20 MiB in', 5)
       const killedAt = Date.now()
       supers[0].child.kill(signal)
@@ -166,7 +167,7 @@ describe('resilience: crashes, churn and restarts', function () {
       const run = spawn(process.execPath, [BIN, 'get', id, '--selector', net.selectors[0], '-o', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
       let stdout = ''
       run.stdout.on('data', (d) => { stdout += String(d) })
-      assert.equal(await new Promise(resolve => run.on('exit', resolve)), 0)
+      assert.equal(await new Promise(resolve => run.on('close', resolve)), 0)
       const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}')
       assert.equal(await sha256File(out), expected)
       assert.equal(summary.fromOrigin, 0)

@@ -58,7 +58,8 @@ async function runViewer (index: number, id: string, joinArgs: string[], dir: st
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
   child.stderr.on('data', (d) => { stderr += String(d) })
-  const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
+  // 'close', not 'exit': the summary may still sit in the pipe when the process exits
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
   if (code !== 0) {
     throw new Error(`viewer ${index} failed (exit ${code}): ${stderr.trim()}`)
   }
