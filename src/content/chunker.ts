@@ -5,10 +5,12 @@ import { MANIFEST_VERSION, PRELOADER_SOURCE, encodeResource, sha256Of } from './
 import { mediaTypeOf } from './media-type.ts'
 import { DEFAULT_CHUNK_SIZE } from './limits.ts'
 import { SilenceTimer } from '../wire/silence.ts'
-
-const URL_IDLE_TIMEOUT = 30_000
+import { httpGet } from '../fetch/http-get.ts'
+import { RemoteError } from '../errors.ts'
 import type { Resource } from './manifest.ts'
 import type { AbortOptions } from '@libp2p/interface'
+
+const URL_IDLE_TIMEOUT = 30_000
 
 /** Re-cuts any byte stream into chunks of exactly `chunkSize` (the last may be shorter). */
 export async function * rechunk (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunkSize: number): AsyncGenerator<Uint8Array> {
@@ -93,19 +95,24 @@ export async function describeUrl (url: string, options: DescribeOptions = {}): 
 }
 
 async function describeResponse (url: string, idle: AbortSignal, touch: () => void, options: DescribeOptions): Promise<Resource> {
-  const response = await fetch(url, { signal: options.signal == null ? idle : AbortSignal.any([idle, options.signal]) })
-  if (!response.ok || response.body == null) {
-    throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`)
+  const response = await httpGet(url, { signal: options.signal == null ? idle : AbortSignal.any([idle, options.signal]) })
+  if (response.status < 200 || response.status > 299) {
+    response.cancel()
+    throw new RemoteError(`GET ${url} answered ${response.status} ${response.statusText}`)
   }
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE
   const name = basename(new URL(url).pathname) || 'resource'
-  const body = response.body as unknown as AsyncIterable<Uint8Array>
-  return describe(rechunk(body, chunkSize), url, name, {
-    ...options,
-    onChunk: (index, bytes) => {
-      touch()
-      options.onChunk?.(index, bytes)
-    },
-    mediaType: options.mediaType ?? response.headers.get('content-type') ?? undefined
-  })
+  try {
+    return await describe(rechunk(response.body, chunkSize), url, name, {
+      ...options,
+      onChunk: (index, bytes) => {
+        touch()
+        options.onChunk?.(index, bytes)
+      },
+      mediaType: options.mediaType ?? response.headers['content-type']
+    })
+  } finally {
+    // a resource refused part way (too large, aborted) leaves the rest unread
+    response.cancel()
+  }
 }

@@ -3,7 +3,9 @@ import { RemoteError } from '../errors.ts'
 import { SilenceTimer } from '../wire/silence.ts'
 import { chunkLength } from '../content/manifest.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
+import { httpGet } from './http-get.ts'
 import type { DropReason } from './faults.ts'
+import type { HttpResponse } from './http-get.ts'
 import type { Resource } from '../content/manifest.ts'
 import type { PeerInfo } from '../wire/peers.ts'
 import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface'
@@ -164,17 +166,19 @@ export const ORIGIN_TIMEOUT = 10_000
 export const SPAN_BYTES = 4 * 1024 * 1024
 
 /** Cuts a response body of exactly `length` bytes into pieces of `sizes`, refusing one that runs longer. */
-async function readSpan (response: Response, sizes: number[], heard: () => void, deliver: (i: number, data: Uint8Array) => void): Promise<void> {
+async function readSpan (response: HttpResponse, sizes: number[], heard: () => void, deliver: (i: number, data: Uint8Array) => void): Promise<void> {
   const length = sizes.reduce((a, b) => a + b, 0)
-  const declared = response.headers.get('content-length')
+  const declared = response.headers['content-length']
   if (declared != null && Number(declared) !== length) {
-    await response.body?.cancel()
+    response.cancel()
     throw new RemoteError(`Origin sent ${declared} bytes for a ${length}-byte range`)
   }
   let piece = 0
-  let out = new Uint8Array(sizes[0] ?? 0)
+  // every byte of a piece is written before it is delivered, and a short
+  // piece is never delivered: no need to zero what is about to be overwritten
+  let out = Buffer.allocUnsafeSlow(sizes[0] ?? 0)
   let offset = 0
-  for await (let data of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (let data of response.body) {
     heard()
     while (data.byteLength > 0) {
       if (piece >= sizes.length) {
@@ -188,7 +192,7 @@ async function readSpan (response: Response, sizes: number[], heard: () => void,
         deliver(piece, out)
         piece++
         offset = 0
-        out = new Uint8Array(sizes[piece] ?? 0)
+        out = Buffer.allocUnsafeSlow(sizes[piece] ?? 0)
       }
     }
   }
@@ -265,12 +269,12 @@ export class HttpRangeSource implements ChunkSource {
     // the deadline is for silence, not for the whole span: a slow origin that keeps sending is fine
     const silence = new SilenceTimer(this.timeout, `Origin sent nothing for ${this.timeout} ms`)
     try {
-      const response = await fetch(this.label, {
+      const response = await httpGet(this.label, {
         headers: { range: `bytes=${start}-${end}` },
         signal: AbortSignal.any([this.controller.signal, silence.signal])
       })
       if (response.status !== 206 && !(response.status === 200 && start === 0 && end === Number(this.resource.manifest.size) - 1)) {
-        await response.body?.cancel()
+        response.cancel()
         throw new RemoteError(`Origin answered ${response.status} to a range request for bytes ${start}-${end}`)
       }
       await readSpan(response, sizes, silence.heard, (i, data) => { settle[i].resolve(data) })

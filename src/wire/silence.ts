@@ -8,27 +8,23 @@ import { TimeoutError } from '../errors.ts'
 export class SilenceTimer {
   readonly signal: AbortSignal
   private readonly controller = new AbortController()
-  private readonly ms: number
-  private readonly message: string
-  private timer: ReturnType<typeof setTimeout>
+  private readonly timer: ReturnType<typeof setTimeout>
+  private cleared = false
 
   constructor (ms: number, message: string) {
-    this.ms = ms
-    this.message = message
     this.signal = this.controller.signal
-    this.timer = this.arm()
+    this.timer = setTimeout(() => { this.controller.abort(new TimeoutError(message)) }, ms)
   }
 
+  /** Called for every piece a transfer receives: restarts the same timer rather than making a new one. */
   readonly heard = (): void => {
-    clearTimeout(this.timer)
-    this.timer = this.arm()
+    if (!this.cleared) {
+      this.timer.refresh()
+    }
   }
 
   clear (): void {
+    this.cleared = true
     clearTimeout(this.timer)
-  }
-
-  private arm (): ReturnType<typeof setTimeout> {
-    return setTimeout(() => { this.controller.abort(new TimeoutError(this.message)) }, this.ms)
   }
 }

@@ -14,6 +14,7 @@ describe('origin reads in spans', () => {
   let server: Server
   let url: string
   let ranges: string[]
+  let encodings: Array<string | undefined>
   let body: Buffer
   let resource: Resource
 
@@ -21,6 +22,35 @@ describe('origin reads in spans', () => {
     // 40 chunks and a short last one: spans of 16, 16 and 8
     body = randomBytes(39 * CHUNK + 1000)
     server = createServer((req, res) => {
+      if (req.url === '/moved.bin') {
+        res.writeHead(302, { location: '/r.bin' }).end()
+        return
+      }
+      if (req.url === '/loop.bin') {
+        res.writeHead(307, { location: '/loop.bin' }).end()
+        return
+      }
+      if (req.url === '/silent.bin') {
+        // headers and a first piece, then nothing: the connection stays open
+        res.writeHead(206, { 'content-length': 4 * CHUNK })
+        res.write(body.subarray(0, 1000))
+        return
+      }
+      if (req.url === '/slow.bin') {
+        // the first 4 chunks in 8 pieces, 80 ms apart: 640 ms in all, never 300 ms silent
+        const span = body.subarray(0, 4 * CHUNK)
+        res.writeHead(206, { 'content-length': span.byteLength })
+        let piece = 0
+        const drip = setInterval(() => {
+          res.write(span.subarray(piece * span.byteLength / 8, (piece + 1) * span.byteLength / 8))
+          if (++piece === 8) {
+            clearInterval(drip)
+            res.end()
+          }
+        }, 80)
+        return
+      }
+      encodings.push(req.headers['accept-encoding'])
       const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')
       if (range == null) {
         res.writeHead(400).end()
@@ -50,7 +80,12 @@ describe('origin reads in spans', () => {
     })
   })
 
-  beforeEach(() => { ranges = [] })
+  beforeEach(() => {
+    ranges = []
+    encodings = []
+  })
+
+  const servedFrom = (path: string): Resource => ({ ...resource, manifest: { ...resource.manifest, source: new URL(path, url).href } })
 
   after(async () => {
     server.closeAllConnections()
@@ -94,5 +129,33 @@ describe('origin reads in spans', () => {
     await assert.rejects(asked[0], { name: 'RemoteError', message: /bytes for a/ })
     await assert.rejects(asked[1], { name: 'RemoteError', message: /bytes for a/ })
     await assert.rejects(source.request(40), { name: 'RemoteError', message: /answered 416/ })
+  })
+
+  it('follows a redirect to where the bytes are, and asks for them uncompressed', async () => {
+    const source = new HttpRangeSource(servedFrom('/moved.bin'), 10_000, 16)
+    assert.deepEqual(Buffer.from(await source.request(3)), body.subarray(3 * CHUNK, 4 * CHUNK))
+    assert.deepEqual(ranges, [`bytes=${3 * CHUNK}-${19 * CHUNK - 1}`])
+    // a compressed body would be other bytes than the ones the chunk hashes cover
+    assert.deepEqual(encodings, ['identity'])
+  })
+
+  it('gives up on a redirect loop, naming it', async () => {
+    const source = new HttpRangeSource(servedFrom('/loop.bin'), 10_000, 16)
+    await assert.rejects(source.request(0), { name: 'RemoteError', message: /redirected more than 20 times/ })
+  })
+
+  it('keeps an origin that is slow but never silent for as long as the timeout', async () => {
+    const source = new HttpRangeSource(servedFrom('/slow.bin'), 300, 4)
+    const started = performance.now()
+    const chunks = await Promise.all([0, 1, 2, 3].map(async i => Buffer.from(await source.request(i))))
+    assert.deepEqual(Buffer.concat(chunks), body.subarray(0, 4 * CHUNK))
+    assert.ok(performance.now() - started >= 600, 'the whole span took longer than the timeout')
+  })
+
+  it('drops an origin that stops sending part way, with the time it waited', async () => {
+    const source = new HttpRangeSource(servedFrom('/silent.bin'), 300, 4)
+    const started = performance.now()
+    await assert.rejects(source.request(0), { name: 'TimeoutError', message: /Origin sent nothing for 300 ms/ })
+    assert.ok(performance.now() - started >= 290, 'not before the silence was long enough')
   })
 })

@@ -1,0 +1,93 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { RemoteError } from '../errors.ts'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+
+/** As many as `fetch` follows. */
+export const MAX_REDIRECTS = 20
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
+// keep-alive: the spans of one resource follow each other on one connection,
+// as they did through fetch's pool; idle sockets do not hold the process open
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true }),
+  'https:': new HttpsAgent({ keepAlive: true })
+}
+
+export interface HttpGetOptions {
+  headers?: Record<string, string>
+  signal?: AbortSignal
+}
+
+export interface HttpResponse {
+  status: number
+  statusText: string
+  headers: IncomingHttpHeaders
+  /** Fails with the signal's reason when the signal ends the read. */
+  body: AsyncIterable<Uint8Array>
+  /** Drops the rest of the body and the connection it came on; nothing once the body is read. */
+  cancel(): void
+}
+
+/**
+ * A GET through node:http(s), following redirects. Reading an origin through
+ * `fetch` costs the reader twice the CPU (web streams, a promise per piece):
+ * 0.84–1.03 against 0.47–0.52 CPU-s per 256 MiB in 4 MiB ranges. Asks for the
+ * body as it is stored (`identity`): a Range of a compressed body would be
+ * bytes of the compressed form, which no chunk hash matches.
+ */
+export async function httpGet (url: string, options: HttpGetOptions = {}): Promise<HttpResponse> {
+  let target = new URL(url)
+  for (let hops = 0; ; hops++) {
+    const response = await requestOnce(target, options)
+    const location = response.headers.location
+    if (!REDIRECTS.has(response.statusCode ?? 0) || location == null) {
+      return wrap(response, options.signal)
+    }
+    response.destroy()
+    if (hops === MAX_REDIRECTS) {
+      throw new RemoteError(`${url} redirected more than ${MAX_REDIRECTS} times`)
+    }
+    target = new URL(location, target)
+  }
+}
+
+async function requestOnce (url: URL, options: HttpGetOptions): Promise<IncomingMessage> {
+  const protocol = url.protocol
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new RemoteError(`Cannot read ${url.href}: only http and https origins are supported`)
+  }
+  const request = protocol === 'https:' ? httpsRequest : httpRequest
+  const { promise, resolve, reject } = Promise.withResolvers<IncomingMessage>()
+  const req = request(url, {
+    agent: agents[protocol],
+    headers: { 'accept-encoding': 'identity', ...options.headers },
+    signal: options.signal
+  }, resolve)
+  req.on('error', (err) => { reject(options.signal?.aborted === true ? options.signal.reason : err) })
+  req.end()
+  return promise
+}
+
+function wrap (response: IncomingMessage, signal?: AbortSignal): HttpResponse {
+  return {
+    status: response.statusCode ?? 0,
+    statusText: response.statusMessage ?? '',
+    headers: response.headers,
+    body: readBody(response, signal),
+    cancel: () => {
+      if (!response.complete) {
+        response.destroy()
+      }
+    }
+  }
+}
+
+async function * readBody (response: IncomingMessage, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  try {
+    yield * response
+  } catch (err) {
+    throw signal?.aborted === true ? signal.reason : err
+  }
+}
