@@ -6,15 +6,17 @@
 //            (viewer v takes i + v·k …); prints {ready:true} once every session is
 //            open and starts on a line on stdin, so all processes start together
 //   bare     --target a --bytes n                   a bare libp2p stream, bytes counted
-//   http     --target url                           node's fetch of the whole body
-//   ranges   --target url --bytes n              Range requests of one chunk each, 4 in flight
-//            (the origin reader's access pattern), bytes counted, nothing verified
+//   http     --target url                           node:http GET of the whole body, bytes counted
+//   fetch    --target url                           the same through node's fetch (web streams)
+//   ranges   --target url --bytes n [--span s]      node:http Range requests of s bytes (4 MiB), one
+//            after another (the super-peer's origin access pattern), bytes counted, nothing verified
 //   onebyte  --target a --samples n                 fresh node, dial, one-byte answer (cold);
 //            then the same over the open connection (warm)
 // --encryption tls|noise picks what the libp2p client offers.
 import { parseArgs } from 'node:util'
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
+import { Agent, get } from 'node:http'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
@@ -34,7 +36,8 @@ const { positionals: [mode], values } = parseArgs({
     viewers: { type: 'string', default: '1' },
     first: { type: 'string', default: '0' },
     count: { type: 'string' },
-    samples: { type: 'string', default: '20' }
+    samples: { type: 'string', default: '20' },
+    span: { type: 'string', default: String(4 * 1024 * 1024) }
   }
 })
 const encryption = [values.encryption]
@@ -75,6 +78,20 @@ async function countBytes (stream, total) {
   return bytes
 }
 
+const httpAgent = new Agent({ keepAlive: true })
+
+/** Bytes of one node:http GET, counted as they arrive. */
+async function httpBytes (url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: httpAgent, headers }, (response) => {
+      let bytes = 0
+      response.on('data', (piece) => { bytes += piece.byteLength })
+      response.on('end', () => { resolve(bytes) })
+      response.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
 async function loadResource () {
   // the manifest comes from a file the run wrote; a viewer would fetch it once
   return verifyManifest(CID.parse(values.id), await readFile(values.manifest))
@@ -106,6 +123,11 @@ async function fetchTimed (resource, sources, indexes, latencies) {
 if (mode === 'http') {
   const cpu = process.cpuUsage()
   const started = performance.now()
+  const bytes = await httpBytes(values.target)
+  print({ ms: performance.now() - started, bytes, cpuMs: cpuMsSince(cpu) })
+} else if (mode === 'fetch') {
+  const cpu = process.cpuUsage()
+  const started = performance.now()
   let bytes = 0
   const response = await fetch(values.target)
   for await (const piece of response.body) {
@@ -116,19 +138,12 @@ if (mode === 'http') {
   const cpu = process.cpuUsage()
   const started = performance.now()
   const total = Number(values.bytes)
-  const chunkSize = 256 * 1024
-  let next = 0
+  const span = Number(values.span)
   let bytes = 0
-  const lane = async () => {
-    while (next < total) {
-      const start = next
-      next += chunkSize
-      const end = Math.min(start + chunkSize, total) - 1
-      const response = await fetch(values.target, { headers: { range: `bytes=${start}-${end}` } })
-      bytes += (await response.arrayBuffer()).byteLength
-    }
+  for (let start = 0; start < total; start += span) {
+    bytes += await httpBytes(values.target, { range: `bytes=${start}-${Math.min(start + span, total) - 1}` })
   }
-  await Promise.all(Array.from({ length: 4 }, lane))
+  httpAgent.destroy()
   print({ ms: performance.now() - started, bytes, cpuMs: cpuMsSince(cpu) })
 } else if (mode === 'bare') {
   const node = await newNode()

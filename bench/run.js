@@ -25,7 +25,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'all' },
     size: { type: 'string' },
     rounds: { type: 'string' },
-    // scenarios 1, 3 and 4: also run the chunk path or the viewer of this other checkout (built), for before/after in one run
+    // scenarios 1, 3, 4 and 5: also run the chunk path, the viewer or the super-peer of this other checkout (built), for before/after in one run
     before: { type: 'string' }
   }
 })

@@ -4,16 +4,18 @@
 // super-peer downloads a new resource: every chunk read with a Range request,
 // verified with SHA-256 and written to LevelDB. Timed from the super-peer's
 // download-started event to its resource-held event. Baselines: the same
-// bytes read raw from the origin by a separate process, in one GET and in
-// the super-peer's access pattern (one chunk per Range request, 4 in flight).
+// bytes read raw from the origin by a separate process, in one GET (node:http,
+// and node's fetch) and in the super-peer's access pattern (4 MiB Range
+// requests, one after another). With --before, a second network whose
+// super-peer is the other checkout's CLI ingests beside ours.
 import { join } from 'node:path'
 import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, startServices, table } from '../lib.js'
 
 export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
 export const defaultRounds = 3
 
-export async function run ({ prepared, size, rounds, label, dir }) {
-  const origin = await startChild(join(here, 'server.js'), ['http', prepared.file])
+/** Services of this checkout and a super-peer started from `superCli`; `ingest(url)` times one download. */
+async function startNetwork (superCli, dataDir) {
   const { sel } = await startServices()
   // every event by resource id, timed as it arrives: the download may start before publish returns
   const seen = new Map()
@@ -39,38 +41,47 @@ export async function run ({ prepared, size, rounds, label, dir }) {
       entry.held.reject(new Error(event.error))
     }
   }
-  const superPeer = await startChild(cli, ['start', '--role', 'super', '--json', '--data-dir', join(dir, 'precache-super'), ...sel], { onLine })
+  const superPeer = await startChild(superCli, ['start', '--role', 'super', '--json', '--data-dir', dataDir, ...sel], { onLine })
   sp.pid = superPeer.pid
   // give the super-peer time to register and fetch its first (empty) list
   await new Promise(resolve => setTimeout(resolve, 2000))
-
-  let published = 0
-  const ingest = async () => {
-    const url = `${origin.info.url}?round=${++published}`
+  const ingest = async (url) => {
     const { id } = await runChild(cli, ['publish', url, '--replicas', '1', '--json', ...sel])
     const entry = track(id)
     const timeout = setTimeout(() => { entry.held.reject(new Error(`${id} not held after 300 s`)) }, 300_000)
     try {
       const start = await entry.started.promise
       const end = await entry.held.promise
-      return { ms: end.at - start.at, cpuMs: end.cpuMs - start.cpuMs }
+      return { ms: end.at - start.at, clientCpuMs: end.cpuMs - start.cpuMs, serverCpuMs: null }
     } finally {
       clearTimeout(timeout)
     }
   }
+  return { ingest }
+}
+
+export async function run ({ prepared, size, rounds, label, dir, before }) {
+  const origin = await startChild(join(here, 'server.js'), ['http', prepared.file])
+  let published = 0
+  // a fresh URL each time: a new resource id, so every round is a whole download
+  const freshUrl = () => `${origin.info.url}?round=${++published}`
+  const ours = await startNetwork(cli, join(dir, 'precache-super'))
+  const rawRead = (args) => async () => {
+    const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), [...args, '--target', origin.info.url]))
+    return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
+  }
+  const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
+  const INGEST_BEFORE = `${INGEST} (before)`
+  const GET = 'raw read, one GET (node:http)'
   const cases = {
-    'super-peer ingest (Range reads, SHA-256, LevelDB)': async () => {
-      const r = await ingest()
-      return { ms: r.ms, clientCpuMs: r.cpuMs, serverCpuMs: null }
-    },
-    'raw read, one GET': async () => {
-      const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), ['http', '--target', origin.info.url]))
-      return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
-    },
-    'raw read, 256 KiB Range requests, 4 in flight': async () => {
-      const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), ['ranges', '--target', origin.info.url, '--bytes', String(size)]))
-      return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
-    }
+    [INGEST]: async () => ours.ingest(freshUrl()),
+    [GET]: rawRead(['http']),
+    'raw read, one GET (fetch)': rawRead(['fetch']),
+    'raw read, 4 MiB Range requests one after another (node:http)': rawRead(['ranges', '--bytes', String(size)])
+  }
+  if (before != null) {
+    const theirs = await startNetwork(join(before, 'bin', 'p2pcdn.js'), join(dir, 'precache-super-before'))
+    cases[INGEST_BEFORE] = async () => theirs.ingest(freshUrl())
   }
   const runs = await interleave(Object.keys(cases), rounds, async (name) => {
     const r = await cases[name]()
@@ -85,13 +96,18 @@ export async function run ({ prepared, size, rounds, label, dir }) {
       readerMbPerCpuS: spread(list.map(r => size / MB / (r.clientCpuMs / 1000)))
     }
   }
-  const names = Object.keys(cases)
+  const ratio = (a, b) => summary[a].mbps.median / summary[b].mbps.median
   const ratios = {
-    'ingest ÷ raw GET (goal ≥ 0.9)': summary[names[0]].mbps.median / summary[names[1]].mbps.median,
-    'ingest ÷ raw Range reads': summary[names[0]].mbps.median / summary[names[2]].mbps.median
+    'ingest ÷ raw GET, node:http (goal ≥ 0.9)': ratio(INGEST, GET),
+    'ingest ÷ raw GET, fetch': ratio(INGEST, 'raw read, one GET (fetch)'),
+    'ingest ÷ raw 4 MiB Range reads': ratio(INGEST, 'raw read, 4 MiB Range requests one after another (node:http)')
+  }
+  if (before != null) {
+    ratios['ingest: after ÷ before, MB/s'] = ratio(INGEST, INGEST_BEFORE)
+    ratios['ingest: after ÷ before, MB per CPU-s'] = summary[INGEST].readerMbPerCpuS.median / summary[INGEST_BEFORE].readerMbPerCpuS.median
   }
   const markdown = [
-    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process, timed from its download-started to its resource-held event; raw reads run in a separate process. "Reader CPU" is the super-peer's, or the raw reader's.`,
+    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process${before == null ? '' : ` (before: the super-peer of ${before}, in a network of its own)`}, timed from its download-started to its resource-held event; raw reads run in a separate process. "Reader CPU" is the super-peer's, or the raw reader's.`,
     '',
     table(['path', 'MB/s median (min–max)', 'reader CPU s', 'MB per reader CPU-s'],
       Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.mbps), fmt(s.readerCpuS.median, 2), fmt(s.readerMbPerCpuS.median)])),
