@@ -88,6 +88,9 @@ export async function describeUrl (url: string, options: DescribeOptions = {}): 
   try {
     return await describeResponse(url, silence.signal, silence.heard, options)
   } catch (err: any) {
+    if (options.signal?.aborted === true) {
+      throw options.signal.reason
+    }
     throw silence.signal.aborted ? silence.signal.reason : err
   } finally {
     silence.clear()

@@ -24,7 +24,11 @@ export interface HttpResponse {
   status: number
   statusText: string
   headers: IncomingHttpHeaders
-  /** Fails with the signal's reason when the signal ends the read. */
+  /**
+   * Fails with Node's AbortError when the signal ends the read: the caller
+   * reports the signal's reason. (Wrapping the body to do it here costs a
+   * generator step per piece, 0.1 CPU-s per 256 MiB.)
+   */
   body: AsyncIterable<Uint8Array>
   /** Drops the rest of the body and the connection it came on; nothing once the body is read. */
   cancel(): void
@@ -43,7 +47,7 @@ export async function httpGet (url: string, options: HttpGetOptions = {}): Promi
     const response = await requestOnce(target, options)
     const location = response.headers.location
     if (!REDIRECTS.has(response.statusCode ?? 0) || location == null) {
-      return wrap(response, options.signal)
+      return wrap(response)
     }
     response.destroy()
     if (hops === MAX_REDIRECTS) {
@@ -70,24 +74,16 @@ async function requestOnce (url: URL, options: HttpGetOptions): Promise<Incoming
   return promise
 }
 
-function wrap (response: IncomingMessage, signal?: AbortSignal): HttpResponse {
+function wrap (response: IncomingMessage): HttpResponse {
   return {
     status: response.statusCode ?? 0,
     statusText: response.statusMessage ?? '',
     headers: response.headers,
-    body: readBody(response, signal),
+    body: response,
     cancel: () => {
       if (!response.complete) {
         response.destroy()
       }
     }
-  }
-}
-
-async function * readBody (response: IncomingMessage, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  try {
-    yield * response
-  } catch (err) {
-    throw signal?.aborted === true ? signal.reason : err
   }
 }

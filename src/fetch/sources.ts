@@ -268,16 +268,16 @@ export class HttpRangeSource implements ChunkSource {
   private async readRange (start: number, end: number, sizes: number[], settle: Array<PromiseWithResolvers<Uint8Array>>): Promise<void> {
     // the deadline is for silence, not for the whole span: a slow origin that keeps sending is fine
     const silence = new SilenceTimer(this.timeout, `Origin sent nothing for ${this.timeout} ms`)
+    const signal = AbortSignal.any([this.controller.signal, silence.signal])
     try {
-      const response = await httpGet(this.label, {
-        headers: { range: `bytes=${start}-${end}` },
-        signal: AbortSignal.any([this.controller.signal, silence.signal])
-      })
+      const response = await httpGet(this.label, { headers: { range: `bytes=${start}-${end}` }, signal })
       if (response.status !== 206 && !(response.status === 200 && start === 0 && end === Number(this.resource.manifest.size) - 1)) {
         response.cancel()
         throw new RemoteError(`Origin answered ${response.status} to a range request for bytes ${start}-${end}`)
       }
       await readSpan(response, sizes, silence.heard, (i, data) => { settle[i].resolve(data) })
+    } catch (err) {
+      throw signal.aborted ? signal.reason : err
     } finally {
       silence.clear()
     }
