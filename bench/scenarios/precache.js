@@ -68,6 +68,10 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   const ours = await startNetwork(cli, join(dir, 'precache-super'))
   const rawRead = (args) => async () => {
     const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), [...args, '--target', origin.info.url]))
+    if (result.bytes !== size) {
+      // a short read would pass for a fast one
+      throw new Error(`${args[0]} read ${result.bytes} of ${size} bytes`)
+    }
     return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
   }
   const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
