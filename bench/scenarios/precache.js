@@ -9,7 +9,7 @@
 // requests, one after another). With --before, a second network whose
 // super-peer is the other checkout's CLI ingests beside ours.
 import { join } from 'node:path'
-import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, measureCpu, runChild, spread, startChild, startServices, table } from '../lib.js'
+import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, runChild, spread, startChild, startServices, table, transferRound } from '../lib.js'
 
 export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
 export const defaultRounds = 3
@@ -66,14 +66,7 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   // a fresh URL each time: a new resource id, so every round is a whole download
   const freshUrl = () => `${origin.info.url}?round=${++published}`
   const ours = await startNetwork(cli, join(dir, 'precache-super'))
-  const rawRead = (args) => async () => {
-    const { result, cpuMs } = await measureCpu([origin.pid], async () => runChild(join(here, 'client.js'), [...args, '--target', origin.info.url]))
-    if (result.bytes !== size) {
-      // a short read would pass for a fast one
-      throw new Error(`${args[0]} read ${result.bytes} of ${size} bytes`)
-    }
-    return { ms: result.ms, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs }
-  }
+  const rawRead = (args) => async () => transferRound(`raw ${args[0]}`, size, [origin.pid], join(here, 'client.js'), [...args, '--target', origin.info.url])
   const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
   const INGEST_BEFORE = `${INGEST} (before)`
   const GET = 'raw read, one GET (node:http)'
