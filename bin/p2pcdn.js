@@ -6,5 +6,8 @@ if (major < 22) {
   process.exit(1)
 }
 const { main } = await import('../dist/src/cli/main.js')
+const { tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
+// every command may move chunks: start, get and the nodes of a test network
+tuneGarbageCollector()
 // exit explicitly: a stopped libp2p node can leave timers that would hold the process open
 process.exit(await main(process.argv))
