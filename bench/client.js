@@ -24,6 +24,10 @@ import { createNode } from '../dist/src/node/create-node.js'
 import { fetchChunks } from '../dist/src/fetch/chunk-fetcher.js'
 import { PeerSource } from '../dist/src/fetch/sources.js'
 import { verifyManifest } from '../dist/src/content/manifest.js'
+import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
+
+// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
+tuneGarbageCollector()
 
 const { positionals: [mode], values } = parseArgs({
   allowPositionals: true,

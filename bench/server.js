@@ -16,6 +16,10 @@ import { storeChunkProvider } from '../dist/src/roles/store-handlers.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
 import { ChunkCache } from '../dist/src/store/chunk-cache.js'
 import { drained } from '../dist/src/wire/framing.js'
+import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
+
+// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
+tuneGarbageCollector()
 
 const [mode, arg, cacheBytes] = process.argv.slice(2)
 // exit cleanly on SIGTERM so --cpu-prof can write its profile
