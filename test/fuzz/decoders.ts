@@ -12,7 +12,7 @@ import { registrationHandler, registrationRequest, MAX_HELD_PER_REPORT } from '.
 import { selectionHandler, selectionRequest, MAX_SERVICES } from '../../src/protocols/selection/index.ts'
 import { statusHandler, statusRequest, MAX_STATUS_ENTRIES } from '../../src/protocols/status/index.ts'
 import { MAX_ADDRS } from '../../src/protocols/limits.ts'
-import { MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_MANIFEST_LENGTH } from '../../src/content/limits.ts'
+import { MAX_CHUNK_SIZE } from '../../src/content/limits.ts'
 import { mutateFrame, mutateMessage, randomCuts } from './mutate.ts'
 import { WireStream } from './wire-stream.ts'
 import { Tally, bounded, isTypedError, signatureOf } from './outcome.ts'
@@ -148,9 +148,6 @@ export function decoderTargets (corpus: Corpus): DecoderTarget[] {
     raw('wire/addrsFromBytes', corpus.addrs, (input) => addrsFromBytes([input, ...corpus.addrs]))
   ]
 }
-
-/** The element-count limits every decode above is given, for the report. */
-export const DECODE_LIMITS = { MAX_CHUNKS, MAX_MANIFEST_LENGTH }
 
 /** Runs `cases` generated inputs through one target, sequentially so the order is reproducible. */
 export async function fuzzDecoder (target: DecoderTarget, prng: Prng, cases: number): Promise<Tally> {

@@ -71,3 +71,16 @@ export class Prng {
     return new Prng(Math.imul(h ^ this.seed, 0x9e3779b1) ^ this.seed)
   }
 }
+
+/**
+ * The generators of a decoder and of a handler target. `npm test` and
+ * `npm run fuzz` both draw from these, so a case index either one reports
+ * replays in the other with the same seed.
+ */
+export function decoderPrng (root: Prng, target: string): Prng {
+  return root.fork(`decoder ${target}`)
+}
+
+export function handlerPrng (root: Prng, target: string): Prng {
+  return root.fork(`handler ${target}`)
+}

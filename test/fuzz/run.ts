@@ -6,7 +6,7 @@ import { decoderTargets, fuzzDecoder } from './decoders.ts'
 import { fuzzHandler, handlerTargets, settledHeap, watchProcess } from './handlers.ts'
 import { checkHealth, openStreams } from './health.ts'
 import { startNetwork, waitFor } from './network.ts'
-import { Prng } from './prng.ts'
+import { Prng, decoderPrng, handlerPrng } from './prng.ts'
 import type { HealthCheck } from './health.ts'
 import type { Tally } from './outcome.ts'
 import type { Corpus } from './corpus.ts'
@@ -21,8 +21,6 @@ export interface FuzzOptions {
   only?: string[]
   /** Only targets with exactly these names. */
   targets?: string[]
-  /** Start no roles: run the decoders alone. */
-  decodersOnly?: boolean
   log?(line: string): void
 }
 
@@ -60,7 +58,7 @@ async function fuzzHandlers (corpus: Corpus, root: Prng, options: FuzzOptions, s
       const heapBefore = await settledHeap()
       const handlers: Tally[] = []
       for (const target of targets) {
-        const tally = await fuzzHandler(network, target, root.fork(`handler ${target.name}`), options.handlerCases, done => { log(`  ${target.name}: ${done}/${options.handlerCases}`) })
+        const tally = await fuzzHandler(network, target, handlerPrng(root, target.name), options.handlerCases, done => { log(`  ${target.name}: ${done}/${options.handlerCases}`) })
         // a handler that skips abort() on some path keeps the slot forever
         try {
           await waitFor(() => openStreams(network, target.protocol) === 0 ? true : undefined, STREAM_RELEASE_BOUND, 'streams to be released')
@@ -90,7 +88,7 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
 
   const decoders: Tally[] = []
   for (const target of decoderTargets(corpus).filter(t => selected(t.name))) {
-    const tally = await fuzzDecoder(target, root.fork(`decoder ${target.name}`), options.decoderCases)
+    const tally = await fuzzDecoder(target, decoderPrng(root, target.name), options.decoderCases)
     log(`decoder ${target.name}: ${tally.cases} cases in ${(tally.ms / 1000).toFixed(1)} s, ${tally.counts.finding} findings`)
     decoders.push(tally)
   }
@@ -99,7 +97,7 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   const watch = watchProcess()
   let handlerRun: HandlerRun = { handlers: [], health: [], heapBefore: 0, heapAfter: 0 }
   try {
-    if (options.decodersOnly !== true && options.handlerCases > 0) {
+    if (options.handlerCases > 0) {
       handlerRun = await fuzzHandlers(corpus, root, options, selected, log)
     }
   } finally {

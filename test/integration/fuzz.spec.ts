@@ -3,7 +3,7 @@ import { buildCorpus } from '../fuzz/corpus.ts'
 import { HANDLER_NAMES, fuzzHandler, handlerTargets, settledHeap, watchProcess } from '../fuzz/handlers.ts'
 import { checkHealth, openStreams } from '../fuzz/health.ts'
 import { startNetwork, waitFor } from '../fuzz/network.ts'
-import { Prng } from '../fuzz/prng.ts'
+import { Prng, handlerPrng } from '../fuzz/prng.ts'
 import { tempDir } from '../helpers.ts'
 import type { Corpus } from '../fuzz/corpus.ts'
 import type { FuzzNetwork } from '../fuzz/network.ts'
@@ -40,7 +40,7 @@ describe('fuzz: handlers of live roles (seeded)', function () {
     it(`${name}: every hostile stream is answered or reset, none leaks`, async () => {
       const target = handlerTargets(network, corpus, root.fork('publish corruption')).find(t => t.name === name)
       assert.ok(target != null, `no target ${name}`)
-      const tally = await fuzzHandler(network, target, root.fork(name), CASES)
+      const tally = await fuzzHandler(network, target, handlerPrng(root, name), CASES)
       assert.deepEqual([...tally.findings.values()].map(f => `${f.signature} (case ${f.caseIndex}, ${f.kind})`), [])
       assert.equal(tally.cases, CASES)
       assert.ok(tally.counts['stream-reset'] + tally.counts['error-status'] > 0, 'hostile input was never refused')
