@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8'
  * A node moving chunks keeps a small JavaScript heap (about 25 MB, mostly
  * code) while hundreds of MB/s pass through short-lived buffers. V8's default
  * trigger started a full mark of that heap every 70–100 ms with the old
- * generation at a third of its limit: 20 marks per 256 MiB served, half the
+ * generation at a third of its limit: 20 marks per 256 MiB served, 42% of the
  * serving process's CPU. With these triggers it marks 8 times, and the limit
  * the heap may grow to is unchanged (bench/RESULTS.md, "Garbage collection").
  */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildCorpus } from './corpus.ts'
 import { decoderTargets, fuzzDecoder } from './decoders.ts'
-import { fuzzHandler, handlerTargets, settledHeap, watchProcess } from './handlers.ts'
+import { HANDLER_NAMES, fuzzHandler, handlerTargets, settledHeap, watchProcess } from './handlers.ts'
 import { checkHealth, openStreams } from './health.ts'
 import { startNetwork, waitFor } from './network.ts'
 import { Prng, decoderPrng, handlerPrng } from './prng.ts'
@@ -97,7 +97,8 @@ export async function runFuzz (options: FuzzOptions): Promise<FuzzReport> {
   const watch = watchProcess()
   let handlerRun: HandlerRun = { handlers: [], health: [], heapBefore: 0, heapAfter: 0 }
   try {
-    if (options.handlerCases > 0) {
+    // no network for a run that selects decoders only
+    if (options.handlerCases > 0 && HANDLER_NAMES.some(selected)) {
       handlerRun = await fuzzHandlers(corpus, root, options, selected, log)
     }
   } finally {
