@@ -18,6 +18,12 @@ export interface ChunkStoreInit {
   threadedReads?: boolean
 }
 
+/** Chunk reads so far, by where they ran. */
+export interface ChunkReadCounts {
+  eventLoop: number
+  threadPool: number
+}
+
 export interface StoredChunk {
   index: number
   data: Uint8Array
@@ -61,6 +67,7 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
 export class ChunkStore {
   readonly capacity: number
   private readonly threadedReads: boolean
+  readonly reads: ChunkReadCounts = { eventLoop: 0, threadPool: 0 }
   private readonly db: Level<string, Uint8Array>
   private readonly manifests: Sublevel
   private readonly chunks: Sublevel
@@ -248,14 +255,21 @@ export class ChunkStore {
     return remaining === 0
   }
 
+  /** Where chunk reads run (`threadedReads`), for a role's ready line. */
+  get readPath (): 'event loop' | 'thread pool' {
+    return this.threadedReads ? 'thread pool' : 'event loop'
+  }
+
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
     const key = chunkKey(id.toString(), index)
     // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
     // block cache evicts what little else is there and costs a copy, and the
     // cache never serves it again before it is evicted (3× faster without)
     if (this.threadedReads) {
+      this.reads.threadPool++
       return this.chunks.get(key, READ_UNCACHED)
     }
+    this.reads.eventLoop++
     // the pool's promise, wake-ups and the garbage they leave cost the serving
     // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
     return this.chunks.getSync(key, READ_UNCACHED)

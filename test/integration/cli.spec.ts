@@ -49,6 +49,9 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     // one super-peer reads its store on the event loop (the default), the other on the thread pool
     supers = await Promise.all([0, 1].map(async i => ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, `super-${i}`), ...(i === 1 ? ['--threaded-reads'] : [])])))
     nodes.push(...supers)
+    // the flag reached the store: each says where its reads run
+    const ready = await Promise.all(supers.map(async s => s.waitFor(e => e.event === 'ready', 1000)))
+    assert.deepEqual(ready.map(e => e.reads), ['event loop', 'thread pool'])
     source = join(dir.path, 'movie.bin')
     expected = await randomFile(source, SIZE)
   })

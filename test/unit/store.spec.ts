@@ -101,6 +101,9 @@ describe('chunk store', () => {
       assert.ok(Buffer.from(chunks[2]).equals(await store.getChunk(resource.id, 2) ?? Buffer.alloc(0)))
       assert.ok(Buffer.from(chunks[0]).equals(await store.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
       assert.equal(await store.getChunk(resource.id, 1), undefined)
+      // the option, not only the bytes: every read went where it was asked to
+      assert.deepEqual(store.reads, threadedReads ? { eventLoop: 0, threadPool: 3 } : { eventLoop: 3, threadPool: 0 })
+      assert.equal(store.readPath, threadedReads ? 'thread pool' : 'event loop')
       await store.close()
       await assert.rejects(store.getChunk(resource.id, 0), { code: 'LEVEL_DATABASE_NOT_OPEN' })
     })

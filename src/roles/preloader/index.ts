@@ -141,6 +141,10 @@ export class Preloader extends RoleNode {
   }
 
   /** The super-peers seen asking within three refresh intervals. */
+  override describe (): Record<string, unknown> {
+    return { ...super.describe(), reads: this.store.readPath }
+  }
+
   private liveSuperPeers (): KnownSuperPeer[] {
     const cutoff = Date.now() - this.refresh * 3
     for (const [key, peer] of this.superPeers) {

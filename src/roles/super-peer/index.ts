@@ -158,7 +158,8 @@ export class SuperPeer extends RoleNode {
       held,
       partial: this.store.resources().length - held,
       used: this.store.used,
-      capacity: Number.isFinite(this.store.capacity) ? this.store.capacity : null
+      capacity: Number.isFinite(this.store.capacity) ? this.store.capacity : null,
+      reads: this.store.readPath
     }
   }
 
