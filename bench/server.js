@@ -24,8 +24,9 @@ tuneGarbageCollector()
 const [mode, arg, cacheBytes] = process.argv.slice(2)
 // exit cleanly on SIGTERM so --cpu-prof can write its profile
 process.on('SIGTERM', () => { process.exit(0) })
-export const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
-export const ONE_BYTE_PROTOCOL = '/p2pcdn-bench/one-byte/1.0.0'
+// the same names as in client.js, which cannot import this file without starting a server
+const BARE_PROTOCOL = '/p2pcdn-bench/bare/1.0.0'
+const ONE_BYTE_PROTOCOL = '/p2pcdn-bench/one-byte/1.0.0'
 
 if (mode === 'http') {
   const { size } = await stat(arg)

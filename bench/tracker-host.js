@@ -27,7 +27,6 @@ const memory = () => {
 }
 
 const tracker = await Tracker.start({ selectors: [selector], allow: 'open', registrationTtl: 3_600_000, listen: ['/ip4/127.0.0.1/tcp/0'] })
-const empty = memory()
 const started = performance.now()
 const now = Date.now()
 for (let p = 0; p < peers; p++) {
@@ -49,8 +48,6 @@ process.stdout.write(`${JSON.stringify({
   peers: tracker.registry.size,
   held: peers * perPeer,
   prefillMs,
-  emptyRss: empty.rss,
-  emptyHeap: empty.heapUsed,
   rss: full.rss,
   heapUsed: full.heapUsed
 })}\n`)
