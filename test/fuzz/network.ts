@@ -8,6 +8,7 @@ import { lookup } from '../../src/protocols/lookup/index.ts'
 import { parseResourceId } from '../../src/content/resource-id.ts'
 import { MAX_REPLICAS } from '../../src/protocols/publish/index.ts'
 import { MIN_CHUNK_SIZE } from '../../src/content/limits.ts'
+import { eventually } from '../helpers.ts'
 import type { Resource } from '../../src/content/manifest.ts'
 import type { P2pcdnLibp2p } from '../../src/node/create-node.ts'
 
@@ -24,21 +25,18 @@ export interface FuzzNetwork {
   stop(): Promise<void>
 }
 
-/** Polls `check` until it returns a value; every wait in the harness is bounded. */
+/**
+ * Polls `check` until it returns a value, retrying when it throws (a lookup
+ * before the tracker knows the holder); every wait in the harness is bounded.
+ */
 export async function waitFor<T> (check: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms
-  while (true) {
+  return eventually(async () => {
     try {
-      const value = await check()
-      if (value !== undefined) {
-        return value
-      }
-    } catch {}
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${ms} ms waiting for ${what}`)
+      return await check()
+    } catch {
+      return undefined
     }
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
+  }, ms, what)
 }
 
 export async function startNetwork (dir: string, clientCount = 4): Promise<FuzzNetwork> {

@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { buildCorpus } from './corpus.ts'
 import { decoderTargets, fuzzDecoder } from './decoders.ts'
 import { HANDLER_NAMES, fuzzHandler, handlerTargets, settledHeap, watchProcess } from './handlers.ts'
 import { checkHealth, openStreams } from './health.ts'
 import { startNetwork, waitFor } from './network.ts'
 import { Prng, decoderPrng, handlerPrng } from './prng.ts'
+import { tempDir } from '../helpers.ts'
 import type { HealthCheck } from './health.ts'
 import type { Tally } from './outcome.ts'
 import type { Corpus } from './corpus.ts'
@@ -50,9 +48,9 @@ interface HandlerRun {
 }
 
 async function fuzzHandlers (corpus: Corpus, root: Prng, options: FuzzOptions, selected: (name: string) => boolean, log: (line: string) => void): Promise<HandlerRun> {
-  const dir = await mkdtemp(join(tmpdir(), 'p2pcdn-fuzz-'))
+  const dir = await tempDir('p2pcdn-fuzz-')
   try {
-    const network = await startNetwork(dir)
+    const network = await startNetwork(dir.path)
     try {
       const targets = handlerTargets(network, corpus, root.fork('publish corruption')).filter(t => selected(t.name))
       const heapBefore = await settledHeap()
@@ -75,7 +73,7 @@ async function fuzzHandlers (corpus: Corpus, root: Prng, options: FuzzOptions, s
       await network.stop()
     }
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await dir.remove()
   }
 }
 
