@@ -200,3 +200,5 @@ export async function writeResult (name, data) {
 }
 
 export const MB = 1e6
+/** A chunk server's memory cache size that keeps nothing (bench/server.js chunk <store> 0). */
+export const NO_CACHE = '0'

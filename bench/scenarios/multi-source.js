@@ -3,7 +3,7 @@
 // viewer asks all of them at once, one pipelined chunk stream each.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MB, fmt, fmtSpread, here, interleave, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
+import { MB, NO_CACHE, fmt, fmtSpread, here, interleave, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
 
 export const title = '3. One viewer ← 3 super-peers vs ← 1'
 
@@ -13,7 +13,8 @@ async function startServers (checkout, prepared, dir, name) {
   for (let i = 0; i < 3; i++) {
     const storeDir = join(dir, `${name}-${i}`)
     await cp(prepared.storeDir, storeDir, { recursive: true })
-    servers.push(await startChild(join(checkout, 'bench', 'server.js'), ['chunk', storeDir]))
+    // memory cache off: every round reads LevelDB, whatever --size
+    servers.push(await startChild(join(checkout, 'bench', 'server.js'), ['chunk', storeDir, NO_CACHE]))
   }
   return servers
 }

@@ -3,14 +3,15 @@
 // TLS and over noise, and against node:http serving the same bytes from a file.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MB, fmt, fmtSpread, here, interleave, runChild, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
+import { MB, NO_CACHE, fmt, fmtSpread, here, interleave, runChild, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
 
 export const title = '1. One viewer ← one super-peer'
 
 export async function run ({ prepared, size, rounds, label, before, dir }) {
   const server = join(here, 'server.js')
   const client = join(here, 'client.js')
-  const chunk = await startChild(server, ['chunk', prepared.storeDir])
+  // memory cache off: every round reads LevelDB, whatever --size
+  const chunk = await startChild(server, ['chunk', prepared.storeDir, NO_CACHE])
   // a popular resource: every chunk already in the super-peer's memory cache
   // (--memory-cache larger than the resource), filled by one untimed fetch
   const hotStore = join(dir, 'hot-store')
@@ -31,7 +32,7 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     // the same chunk path from another checkout (built, with these bench scripts): before/after in one run
     const storeCopy = join(dir, 'before-store')
     await cp(prepared.storeDir, storeCopy, { recursive: true })
-    const old = await startChild(join(before, 'bench', 'server.js'), ['chunk', storeCopy])
+    const old = await startChild(join(before, 'bench', 'server.js'), ['chunk', storeCopy, NO_CACHE])
     cases['chunk protocol, tls (before)'] = { server: old, client: join(before, 'bench', 'client.js'), args: ['chunk', '--target', old.info.multiaddrs[0], '--manifest', prepared.manifestFile, '--id', prepared.id, '--encryption', 'tls'] }
   }
 
