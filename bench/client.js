@@ -13,6 +13,7 @@
 //   onebyte  --target a --samples n                 fresh node, dial, one-byte answer (cold);
 //            then the same over the open connection (warm)
 // --encryption tls|noise picks what the libp2p client offers.
+import './gc.js'
 import { parseArgs } from 'node:util'
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
@@ -24,10 +25,6 @@ import { createNode } from '../dist/src/node/create-node.js'
 import { fetchChunks } from '../dist/src/fetch/chunk-fetcher.js'
 import { PeerSource } from '../dist/src/fetch/sources.js'
 import { verifyManifest } from '../dist/src/content/manifest.js'
-import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
-
-// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
-tuneGarbageCollector()
 
 const { positionals: [mode], values } = parseArgs({
   allowPositionals: true,

@@ -6,11 +6,8 @@
 // tracker is still being made), then, once connections have settled, the
 // first chunk of resource C (warm).
 // Usage: join-client.js <selector multiaddr> <id A> <id B> <id C> <chunkSize> <samples>
+import './gc.js'
 import { Viewer } from '../dist/src/index.js'
-import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
-
-// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
-tuneGarbageCollector()
 
 const [selector, idA, idB, idC, chunkSizeArg, samplesArg] = process.argv.slice(2)
 /** Long enough for the background connection to the tracker to be made and identified. */

@@ -6,6 +6,7 @@
 // libp2p modes offer TLS and noise (the client picks by offering one) and also
 // answer the one-byte protocol used as the dial baseline.
 // Prints one JSON line with its address, then serves until killed.
+import './gc.js'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -16,10 +17,6 @@ import { storeChunkProvider } from '../dist/src/roles/store-handlers.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
 import { ChunkCache } from '../dist/src/store/chunk-cache.js'
 import { drained } from '../dist/src/wire/framing.js'
-import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
-
-// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
-tuneGarbageCollector()
 
 const [mode, arg, cacheBytes] = process.argv.slice(2)
 // exit cleanly on SIGTERM so --cpu-prof can write its profile

@@ -4,15 +4,12 @@
 //   lookups        random resources among the <resources> the tracker was filled with
 //   registrations  each lane a super-peer re-registering (a heartbeat) with <perPeer> held
 // Usage: tracker-client.js <mode> <tracker multiaddr> <lanes> <seconds> <resources|perPeer>
+import './gc.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createNode } from '../dist/src/node/create-node.js'
 import { lookup } from '../dist/src/protocols/lookup/index.js'
 import { register } from '../dist/src/protocols/registration/index.js'
 import { heldBy, resourceId } from './tracker-ids.js'
-import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
-
-// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
-tuneGarbageCollector()
 
 const [mode, target, lanesArg, secondsArg, countArg] = process.argv.slice(2)
 const tracker = multiaddr(target)

@@ -5,15 +5,12 @@
 // Registrations live an hour so none expires during the run.
 // Usage: tracker-host.js <selector multiaddr> <peers> <perPeer>
 // Prints one JSON line with its address and memory, then serves until killed.
+import './gc.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Tracker } from '../dist/src/index.js'
 import { heldBy, resourceId } from './tracker-ids.js'
-import { tuneGarbageCollector } from '../dist/src/node/gc-tuning.js'
-
-// collect garbage as a p2pcdn process does (bin/p2pcdn.js)
-tuneGarbageCollector()
 
 const [selector, peersArg, perPeerArg] = process.argv.slice(2)
 const peers = Number(peersArg)

@@ -85,20 +85,19 @@ export async function describeFile (path: string, options: DescribeOptions = {})
 export async function describeUrl (url: string, options: DescribeOptions = {}): Promise<Resource> {
   // an origin that sends nothing for 30 s is not going to finish
   const silence = new SilenceTimer(URL_IDLE_TIMEOUT, `${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)
+  const signal = options.signal == null ? silence.signal : AbortSignal.any([options.signal, silence.signal])
   try {
-    return await describeResponse(url, silence.signal, silence.heard, options)
+    return await describeResponse(url, signal, silence.heard, options)
   } catch (err: any) {
-    if (options.signal?.aborted === true) {
-      throw options.signal.reason
-    }
-    throw silence.signal.aborted ? silence.signal.reason : err
+    // the body fails with Node's AbortError: say why it was aborted
+    throw signal.aborted ? signal.reason : err
   } finally {
     silence.clear()
   }
 }
 
-async function describeResponse (url: string, idle: AbortSignal, touch: () => void, options: DescribeOptions): Promise<Resource> {
-  const response = await httpGet(url, { signal: options.signal == null ? idle : AbortSignal.any([idle, options.signal]) })
+async function describeResponse (url: string, signal: AbortSignal, touch: () => void, options: DescribeOptions): Promise<Resource> {
+  const response = await httpGet(url, { signal })
   if (response.status < 200 || response.status > 299) {
     response.cancel()
     throw new RemoteError(`GET ${url} answered ${response.status} ${response.statusText}`)

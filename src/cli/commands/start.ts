@@ -72,14 +72,12 @@ async function toStartOptions (flags: StartFlags): Promise<StartOptions> {
   if (flags.uploadLimit != null && flags.role !== 'super') {
     throw new InvalidOptionError('--upload-limit applies to --role super')
   }
-  if (flags.memoryCache != null && flags.role !== 'super' && flags.role !== 'preloader') {
-    throw new InvalidOptionError('--memory-cache applies to --role super and preloader')
-  }
-  if (flags.threadedReads === true && flags.role !== 'super' && flags.role !== 'preloader') {
-    throw new InvalidOptionError('--threaded-reads applies to --role super and preloader')
-  }
-  if (flags.capacity != null && flags.role !== 'super' && flags.role !== 'preloader') {
-    throw new InvalidOptionError('--capacity applies to --role super (and preloader)')
+  // the flags of a chunk store, which only these two roles keep
+  const storeFlags = { '--memory-cache': flags.memoryCache != null, '--threaded-reads': flags.threadedReads === true, '--capacity': flags.capacity != null }
+  for (const [flag, given] of Object.entries(storeFlags)) {
+    if (given && flags.role !== 'super' && flags.role !== 'preloader') {
+      throw new InvalidOptionError(`${flag} applies to --role super and preloader`)
+    }
   }
   const selectors = requireSelectorFlag(flags.selector)
   switch (flags.role) {

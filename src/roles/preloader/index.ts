@@ -140,11 +140,11 @@ export class Preloader extends RoleNode {
     await this.releaseStore()
   }
 
-  /** The super-peers seen asking within three refresh intervals. */
   override describe (): Record<string, unknown> {
     return { ...super.describe(), reads: this.store.readPath }
   }
 
+  /** The super-peers seen asking within three refresh intervals. */
   private liveSuperPeers (): KnownSuperPeer[] {
     const cutoff = Date.now() - this.refresh * 3
     for (const [key, peer] of this.superPeers) {
