@@ -20,8 +20,19 @@ export async function cpuMsOf (pid) {
 
 /** Resident memory of a process, in bytes. */
 export async function rssOf (pid) {
+  return (await memoryOf(pid)).rss
+}
+
+/**
+ * Resident memory of a process in bytes: all of it, and the anonymous part.
+ * The rest is file pages mapped in (the node binary, and a chunk store's
+ * LevelDB tables, which LevelDB maps to read): the kernel's page cache,
+ * shared and reclaimable, not memory the process holds.
+ */
+export async function memoryOf (pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024
+  const kB = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)[1]) * 1024
+  return { rss: kB('VmRSS'), anon: kB('RssAnon') }
 }
 
 /**
@@ -154,13 +165,17 @@ export function transferSummary (list, size) {
   }
 }
 
-/** Samples a process's RSS every 100 ms while `work` runs; resolves with the peak. */
+/** Samples a process's memory every 100 ms while `work` runs; resolves with the peaks of `memoryOf`'s figures. */
 export async function peakRss (pid, work) {
-  let peak = await rssOf(pid)
-  const timer = setInterval(() => { rssOf(pid).then(rss => { peak = Math.max(peak, rss) }, () => {}) }, 100)
+  const peak = await memoryOf(pid)
+  const sample = (m) => {
+    peak.rss = Math.max(peak.rss, m.rss)
+    peak.anon = Math.max(peak.anon, m.anon)
+  }
+  const timer = setInterval(() => { memoryOf(pid).then(sample, () => {}) }, 100)
   try {
     const result = await work()
-    peak = Math.max(peak, await rssOf(pid))
+    sample(await memoryOf(pid))
     return { result, peak }
   } finally {
     clearInterval(timer)
