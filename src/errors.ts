@@ -32,6 +32,12 @@ export class ChunkVerificationError extends P2pcdnError {
   override name = 'ChunkVerificationError'
 }
 
+/** The chunk store holds a chunk but LevelDB cannot read it back (a damaged or cut-short table file). */
+export class ChunkReadError extends P2pcdnError {
+  static override name = 'ChunkReadError'
+  override name = 'ChunkReadError'
+}
+
 export class ProtocolError extends P2pcdnError {
   static override name = 'ProtocolError'
   override name = 'ProtocolError'

@@ -1,6 +1,7 @@
 import { ManifestResponse, manifestHandler } from '../protocols/manifest/index.ts'
 import { resourceIdFromBytes } from '../content/resource-id.ts'
 import { verifyChunk } from '../content/manifest.ts'
+import { ChunkReadError, ChunkVerificationError } from '../errors.ts'
 import { handleRequests } from '../wire/request.ts'
 import type { HandlerLog } from '../wire/request.ts'
 import type { ChunkProvider } from '../protocols/chunk/index.ts'
@@ -19,8 +20,9 @@ export interface StoreChunkProviderOptions {
 /**
  * Serves chunks only of resources held complete: partial ones are never
  * advertised. Each chunk read is checked against its manifest hash before it
- * is sent, so bytes damaged on disk are answered UNAVAILABLE, never served;
- * `onCorrupt` hears of them. Chunks found good may be kept in `cache`.
+ * is sent, so bytes damaged on disk, or that LevelDB can no longer read, are
+ * answered UNAVAILABLE, never served; `onCorrupt` hears of them. Chunks found
+ * good may be kept in `cache`.
  */
 export function storeChunkProvider (store: ChunkStore, options: StoreChunkProviderOptions = {}): ChunkProvider {
   const { cache, onCorrupt } = options
@@ -32,19 +34,22 @@ export function storeChunkProvider (store: ChunkStore, options: StoreChunkProvid
       if (cached != null) {
         return cached
       }
-      const data = await store.getChunk(id, index)
-      const manifest = data == null ? undefined : store.manifestOf(id)
-      if (data == null || manifest == null) {
-        return undefined
-      }
       try {
+        const data = await store.getChunk(id, index)
+        const manifest = data == null ? undefined : store.manifestOf(id)
+        if (data == null || manifest == null) {
+          return undefined
+        }
         verifyChunk(manifest, index, data)
+        cache?.set(key, index, data)
+        return data
       } catch (err: any) {
+        if (!(err instanceof ChunkVerificationError || err instanceof ChunkReadError)) {
+          throw err
+        }
         onCorrupt?.(id, index, err)
         return undefined
       }
-      cache?.set(key, index, data)
-      return data
     }
   }
 }

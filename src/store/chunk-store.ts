@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { Level } from 'level'
 import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, decodeManifestBytes } from '../content/manifest.ts'
-import { CapacityExceededError, ResourceNotFoundError } from '../errors.ts'
+import { CapacityExceededError, ChunkReadError, ResourceNotFoundError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
@@ -260,19 +260,32 @@ export class ChunkStore {
     return this.threadedReads ? 'thread pool' : 'event loop'
   }
 
+  /**
+   * A stored chunk's bytes, or undefined when the store has none. A chunk
+   * LevelDB holds but cannot read (a damaged or cut-short table file) throws
+   * ChunkReadError: like a chunk failing its hash, it needs fetching again.
+   */
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
     const key = chunkKey(id.toString(), index)
-    // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
-    // block cache evicts what little else is there and costs a copy, and the
-    // cache never serves it again before it is evicted (3× faster without)
-    if (this.threadedReads) {
-      this.reads.threadPool++
-      return this.chunks.get(key, READ_UNCACHED)
+    try {
+      // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
+      // block cache evicts what little else is there and costs a copy, and the
+      // cache never serves it again before it is evicted (3× faster without)
+      if (this.threadedReads) {
+        this.reads.threadPool++
+        return await this.chunks.get(key, READ_UNCACHED)
+      }
+      this.reads.eventLoop++
+      // the pool's promise, wake-ups and the garbage they leave cost the serving
+      // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
+      return this.chunks.getSync(key, READ_UNCACHED)
+    } catch (err: any) {
+      // a store being closed is not damage
+      if (this.db.status !== 'open') {
+        throw err
+      }
+      throw new ChunkReadError(`Chunk ${index} of ${id.toString()} could not be read from the store: ${err.cause?.message ?? err.message}`, { cause: err })
     }
-    this.reads.eventLoop++
-    // the pool's promise, wake-ups and the garbage they leave cost the serving
-    // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
-    return this.chunks.getSync(key, READ_UNCACHED)
   }
 
   /**

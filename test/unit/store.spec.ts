@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
+import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
 import { encodeResource, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
 import { tempDir } from '../helpers.ts'
 import type { Resource } from '../../src/content/manifest.ts'
@@ -7,7 +11,10 @@ import type { Resource } from '../../src/content/manifest.ts'
 const CHUNK = 16 * 1024
 
 async function makeResource (chunkCount: number, fill = 1): Promise<{ resource: Resource, chunks: Uint8Array[] }> {
-  const chunks = Array.from({ length: chunkCount }, (_, i) => new Uint8Array(i === chunkCount - 1 ? 1000 : CHUNK).fill(fill + i))
+  return resourceOf(Array.from({ length: chunkCount }, (_, i) => new Uint8Array(i === chunkCount - 1 ? 1000 : CHUNK).fill(fill + i)))
+}
+
+async function resourceOf (chunks: Uint8Array[]): Promise<{ resource: Resource, chunks: Uint8Array[] }> {
   const resource = await encodeResource({
     version: MANIFEST_VERSION,
     name: 'r',
@@ -18,6 +25,26 @@ async function makeResource (chunkCount: number, fill = 1): Promise<{ resource: 
     source: PRELOADER_SOURCE
   })
   return { resource, chunks }
+}
+
+/**
+ * Damages the LevelDB block holding `value` so that LevelDB refuses to read it
+ * ("bad block type") while every other block stays readable. A value larger
+ * than LevelDB's 4 KiB block size is a block of its own, stored as is when it
+ * does not compress: its bytes, then the block's one restart offset and
+ * restart count (4 bytes each), then the trailer's compression-type byte.
+ */
+async function damageBlockOf (dir: string, value: Uint8Array): Promise<void> {
+  for (const name of (await readdir(dir)).filter(f => f.endsWith('.ldb'))) {
+    const table = await readFile(join(dir, name))
+    const at = table.indexOf(value)
+    if (at >= 0) {
+      table[at + value.byteLength + 8] = 0x7f
+      await writeFile(join(dir, name), table)
+      return
+    }
+  }
+  throw new Error('The value is in no table file')
 }
 
 describe('chunk store', () => {
@@ -90,6 +117,36 @@ describe('chunk store', () => {
   })
 
   for (const threadedReads of [false, true]) {
+    it(`names a chunk LevelDB cannot read (${threadedReads ? 'thread pool' : 'event loop'}), answers it as damage, and can discard it`, async () => {
+      const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])
+      const first = await ChunkStore.open(dir.path)
+      await first.addResource(resource)
+      await first.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+      await first.close()
+      // opening again writes what LevelDB recovers from its log into a table file
+      await (await ChunkStore.open(dir.path)).close()
+      await damageBlockOf(dir.path, chunks[1])
+
+      const store = await ChunkStore.open(dir.path, { threadedReads })
+      await assert.rejects(store.getChunk(resource.id, 1), (err: any) => {
+        assert.equal(err.name, 'ChunkReadError')
+        assert.match(err.message, new RegExp(`^Chunk 1 of ${resource.id.toString()} could not be read from the store: Corruption: bad block type`))
+        return true
+      })
+      assert.ok(Buffer.from(chunks[2]).equals(await store.getChunk(resource.id, 2) ?? Buffer.alloc(0)), 'the other chunks still read')
+
+      const damaged: Array<{ index: number, name: string }> = []
+      const provider = storeChunkProvider(store, { onCorrupt: (_id, index, err) => { damaged.push({ index, name: err.name }) } })
+      assert.equal(await provider.getChunk(resource.id, 1), undefined, 'served as unavailable')
+      assert.deepEqual(damaged, [{ index: 1, name: 'ChunkReadError' }])
+      assert.ok(Buffer.from(chunks[0]).equals(await provider.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
+
+      assert.equal(await store.discardChunk(resource.id, 1), true)
+      assert.deepEqual(store.missingChunks(resource.id), [1])
+      assert.equal(await store.getChunk(resource.id, 1), undefined)
+      await store.close()
+    })
+
     it(`reads chunks ${threadedReads ? 'on the thread pool' : 'on the event loop'}: held bytes, nothing for a missing chunk, an error once closed`, async () => {
       const first = await ChunkStore.open(dir.path)
       const { resource, chunks } = await makeResource(3, 20)
