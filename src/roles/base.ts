@@ -109,6 +109,14 @@ export async function openRoleStore (dataDir: string | undefined, role: string, 
   }
 }
 
+/** What a storing role's ready line says of its store: where chunk reads run, and what it dropped on opening. */
+export function describeStore (store: ChunkStore): Record<string, unknown> {
+  return {
+    reads: store.readPath,
+    ...(store.dropped.length > 0 ? { dropped: store.dropped.map(d => `${d.id} (${d.error})`).join(', ') } : {})
+  }
+}
+
 /**
  * What every running role shares: the libp2p node, its identity and
  * addresses, events, and a stop that releases everything.

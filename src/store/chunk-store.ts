@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { Level } from 'level'
 import { CID } from 'multiformats/cid'
-import { chunkCount, chunkLength, decodeManifestBytes } from '../content/manifest.ts'
+import { chunkCount, chunkLength, verifyManifest } from '../content/manifest.ts'
 import { CapacityExceededError, ChunkReadError, ResourceNotFoundError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
 import type { AbstractSublevel } from 'abstract-level'
@@ -22,6 +22,11 @@ export interface ChunkStoreInit {
 export interface ChunkReadCounts {
   eventLoop: number
   threadPool: number
+}
+
+export interface DroppedResource {
+  id: string
+  error: string
 }
 
 export interface StoredChunk {
@@ -68,6 +73,8 @@ export class ChunkStore {
   readonly capacity: number
   private readonly threadedReads: boolean
   readonly reads: ChunkReadCounts = { eventLoop: 0, threadPool: 0 }
+  /** Resources whose manifest was found damaged when the store opened, and removed. */
+  readonly dropped: DroppedResource[] = []
   private readonly db: Level<string, Uint8Array>
   private readonly manifests: Sublevel
   private readonly chunks: Sublevel
@@ -103,8 +110,16 @@ export class ChunkStore {
       held.add(key)
     }
     for await (const [key, bytes] of this.manifests.iterator()) {
-      const manifest = decodeManifestBytes(bytes)
-      const resource = { id: CID.parse(key), manifest, bytes }
+      let resource: Resource
+      try {
+        // a manifest damaged on disk would make every good chunk look damaged,
+        // or stop the store from opening at all
+        resource = await verifyManifest(CID.parse(key), bytes)
+      } catch (err: any) {
+        this.dropped.push({ id: key, error: err.message })
+        continue
+      }
+      const manifest = resource.manifest
       if (held.has(key)) {
         this.entries.set(key, { resource, missing: 0, stored: Number(manifest.size) })
         continue
@@ -120,6 +135,20 @@ export class ChunkStore {
       }
       this.entries.set(key, { resource, present, missing, stored })
     }
+    for (const { id } of this.dropped) {
+      await this.dropDamaged(id)
+    }
+  }
+
+  /** Removes what is stored under a damaged manifest in one batch, so it can be fetched or published anew. */
+  private async dropDamaged (key: string): Promise<void> {
+    const batch = this.db.batch()
+    batch.del(key, { sublevel: this.complete })
+    batch.del(key, { sublevel: this.manifests })
+    for await (const chunk of this.chunks.keys({ gt: `${key}/`, lt: `${key}0` })) {
+      batch.del(chunk, { sublevel: this.chunks })
+    }
+    await batch.write()
   }
 
   /** Bytes promised to resources (complete or still downloading). */

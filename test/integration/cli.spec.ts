@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { ChildNode, BIN } from '../../src/cli/child-node.ts'
+import { ChunkStore } from '../../src/store/chunk-store.ts'
+import { parseResourceId } from '../../src/content/resource-id.ts'
 import { eventually, randomFile, sha256File, tempDir } from '../helpers.ts'
 
 interface CliRun {
@@ -171,5 +173,24 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     // let it fetch its list a few times: it must not download what it holds
     await new Promise(resolve => setTimeout(resolve, 1500))
     assert.equal(again.events.filter(e => e.event === 'download-started').length, 0)
+  })
+
+  it('restarts a super-peer whose manifest rotted on disk: it says so, drops the resource and fetches it again', async () => {
+    const second = supers[1]
+    assert.equal(await second.stop(), 0)
+    const storeDir = join(dir.path, 'super-1', 'store')
+    const store = await ChunkStore.open(storeDir)
+    const bytes = store.getResource(parseResourceId(id))?.bytes.slice()
+    assert.ok(bytes != null, 'the stopped super-peer held the resource')
+    bytes[bytes.byteLength - 20] ^= 0x01
+    await store.sublevel('manifest').put(id, bytes)
+    await store.close()
+
+    const again = await ChildNode.start(['start', '--role', 'super', '--selector', selector, '--capacity', '1GiB', '--data-dir', join(dir.path, 'super-1')])
+    nodes.push(again)
+    const ready = await again.waitFor(e => e.event === 'ready', 1000)
+    assert.match(String(ready.dropped), new RegExp(`^${id} \\(Manifest does not match resource id`))
+    const held = await again.waitFor(e => e.event === 'resource-held' && e.id === id, 30_000)
+    assert.equal(held.bytes, SIZE)
   })
 })

@@ -116,6 +116,41 @@ describe('chunk store', () => {
     await store.close()
   })
 
+  it('drops a resource whose manifest is damaged on disk when it opens, keeping the others', async () => {
+    const first = await ChunkStore.open(dir.path)
+    const good = await makeResource(2, 30)
+    const flipped = await makeResource(3, 40)
+    const garbled = await makeResource(2, 50)
+    for (const { resource, chunks } of [good, flipped, garbled]) {
+      await first.addResource(resource)
+      await first.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    }
+    // one manifest still decodes but no longer hashes to its id; the other does not decode
+    const bytes = flipped.resource.bytes.slice()
+    bytes[bytes.byteLength - 40] ^= 0x01
+    await first.sublevel('manifest').put(flipped.resource.id.toString(), bytes)
+    await first.sublevel('manifest').put(garbled.resource.id.toString(), new Uint8Array([0xff, 0xff, 0xff]))
+    await first.close()
+
+    const store = await ChunkStore.open(dir.path)
+    assert.deepEqual(store.dropped.map(d => d.id).sort(), [flipped.resource.id.toString(), garbled.resource.id.toString()].sort())
+    for (const { error } of store.dropped) {
+      assert.match(error, /^Manifest does not match resource id/)
+    }
+    assert.deepEqual(store.held().map(String), [good.resource.id.toString()])
+    assert.equal(store.used, Number(good.resource.manifest.size))
+    await store.close()
+
+    // gone from disk, chunks included: the next open has nothing to drop, and the resource can be added again
+    const again = await ChunkStore.open(dir.path)
+    assert.deepEqual(again.dropped, [])
+    assert.equal(await again.getChunk(flipped.resource.id, 0), undefined)
+    assert.equal(await again.getChunk(garbled.resource.id, 1), undefined)
+    await again.addResource(flipped.resource)
+    assert.deepEqual(again.missingChunks(flipped.resource.id), [0, 1, 2])
+    await again.close()
+  })
+
   for (const threadedReads of [false, true]) {
     it(`names a chunk LevelDB cannot read (${threadedReads ? 'thread pool' : 'event loop'}), answers it as damage, and can discard it`, async () => {
       const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])

@@ -13,7 +13,7 @@ import { addrsFromBytes, peerIdToBytes } from '../../wire/peers.ts'
 import { Announcer } from '../announcer.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
 import { ChunkCache } from '../../store/chunk-cache.ts'
-import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
+import { RoleNode, describeStore, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
 import { AllowList, requireAccess } from '../../access/allow-list.ts'
 import type { AccessInput } from '../../access/allow-list.ts'
 import { signToken } from '../../access/token.ts'
@@ -141,7 +141,7 @@ export class Preloader extends RoleNode {
   }
 
   override describe (): Record<string, unknown> {
-    return { ...super.describe(), reads: this.store.readPath }
+    return { ...super.describe(), ...describeStore(this.store) }
   }
 
   /** The super-peers seen asking within three refresh intervals. */

@@ -15,7 +15,7 @@ import { NoServiceError } from '../../errors.ts'
 import { addrsToBytes, peerInfoToDialTarget } from '../../wire/peers.ts'
 import { handleManifestRequests, storeChunkProvider } from '../store-handlers.ts'
 import { ChunkCache } from '../../store/chunk-cache.ts'
-import { RoleNode, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
+import { RoleNode, describeStore, openRoleStore, requireSelectors, startLibp2p } from '../base.ts'
 import type { RoleStore, SelectorClientOptions } from '../base.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
@@ -159,7 +159,7 @@ export class SuperPeer extends RoleNode {
       partial: this.store.resources().length - held,
       used: this.store.used,
       capacity: Number.isFinite(this.store.capacity) ? this.store.capacity : null,
-      reads: this.store.readPath
+      ...describeStore(this.store)
     }
   }
 
