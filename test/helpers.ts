@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { BIN } from '../src/cli/child-node.ts'
 
 /** A fresh directory under the OS temp dir, removed by the returned cleanup. */
 export async function tempDir (prefix = 'p2pcdn-test-'): Promise<{ path: string, remove(): Promise<void> }> {
@@ -36,5 +38,36 @@ export async function eventually<T> (check: () => Promise<T | undefined> | T | u
       throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
     }
     await new Promise(resolve => setTimeout(resolve, interval))
+  }
+}
+
+export interface CliRun {
+  code: number | null
+  /** What the process wrote to stdout, unless `onStdout` took it. */
+  stdout: string
+  stderr: string
+}
+
+export interface CliRunOptions {
+  /** Killed (SIGKILL) after this many ms. Default 60 s. */
+  timeout?: number
+  /** Takes stdout's bytes as they come, for outputs too large or too binary to collect. */
+  onStdout?(data: Buffer): void
+}
+
+/** Runs `p2pcdn <args>` as its own process, as an operator would, bounded by a timeout. */
+export async function runCli (args: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', options.onStdout ?? ((d) => { stdout += String(d) }))
+  child.stderr.on('data', (d) => { stderr += String(d) })
+  const timer = setTimeout(() => { child.kill('SIGKILL') }, options.timeout ?? 60_000)
+  try {
+    // 'close', not 'exit': output may still sit in the pipes when the process exits
+    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+    return { code, stdout, stderr }
+  } finally {
+    clearTimeout(timer)
   }
 }

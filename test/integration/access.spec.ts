@@ -1,15 +1,13 @@
 import { strict as assert } from 'node:assert'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { AllowList, Preloader, Selector, SuperPeer, Tracker, publish, status } from 'p2pcdn'
-import { BIN } from '../../src/cli/child-node.ts'
 import { createNode } from '../../src/node/create-node.ts'
 import { readSwarmKey, writeNewSwarmKey } from '../../src/node/keys.ts'
-import { eventually, randomFile, tempDir } from '../helpers.ts'
+import { eventually, randomFile, runCli, tempDir } from '../helpers.ts'
+import type { CliRun } from '../helpers.ts'
 import type { RoleEventDetail, RoleNode } from 'p2pcdn'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -120,23 +118,15 @@ describe('access: allow lists and private networks', function () {
   it('will not start a tracker, preloader or selector without an access decision', async () => {
     await assert.rejects(Tracker.start({ selectors } as any), (err: any) => err.name === 'InvalidOptionError' && /--allow <file>.*--open/.test(err.message))
     await assert.rejects(Selector.start({} as any), { name: 'InvalidOptionError' })
-    const child = spawn(process.execPath, [BIN, 'start', '--role', 'tracker', '--selector', selectors[0]], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d) => { stderr += String(d) })
-    const [code] = await once(child, 'close')
+    const { code, stderr } = await runCli(['start', '--role', 'tracker', '--selector', selectors[0]])
     assert.equal(code, 2)
     assert.match(stderr, /--role tracker needs --allow <file> .* or --open/)
   })
 
   it('creates keys with the CLI: 0600, never overwritten, ids that allow lists accept', async () => {
-    const run = async (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> => {
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => { stdout += String(d) })
-      child.stderr.on('data', (d) => { stderr += String(d) })
-      const [code] = await once(child, 'close')
-      return { code, stdout: stdout.trim(), stderr }
+    const run = async (...args: string[]): Promise<CliRun> => {
+      const done = await runCli(args)
+      return { ...done, stdout: done.stdout.trim() }
     }
     const file = join(dir.path, 'viewer.key')
     const created = await run('key', 'new', file)

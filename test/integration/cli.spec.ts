@@ -1,30 +1,9 @@
 import { strict as assert } from 'node:assert'
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { ChildNode, BIN } from '../../src/cli/child-node.ts'
+import { ChildNode } from '../../src/cli/child-node.ts'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { parseResourceId } from '../../src/content/resource-id.ts'
-import { eventually, randomFile, sha256File, tempDir } from '../helpers.ts'
-
-interface CliRun {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `p2pcdn <args>` as its own process, bounded by `timeout`. */
-async function cli (args: string[], timeout = 60_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => { stdout += String(d) })
-  child.stderr.on('data', (d) => { stderr += String(d) })
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, timeout)
-  // 'close', not 'exit': output may still sit in the pipes when the process exits
-  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-  clearTimeout(timer)
-  return { code, stdout, stderr }
-}
+import { eventually, randomFile, runCli, sha256File, tempDir } from '../helpers.ts'
 
 function lastJson (text: string): any {
   return JSON.parse(text.trim().split('\n').pop() ?? '{}')
@@ -64,7 +43,7 @@ describe('cli: a network of processes on 127.0.0.1', function () {
   })
 
   it('publishes 24 MiB with two replicas and waits until both super-peers hold it', async () => {
-    const run = await cli(['publish', source, '--selector', selector, '--replicas', '2', '--wait', '--timeout', '90', '--json'], 120_000)
+    const run = await runCli(['publish', source, '--selector', selector, '--replicas', '2', '--wait', '--timeout', '90', '--json'], { timeout: 120_000 })
     assert.equal(run.code, 0, run.stderr)
     const result = lastJson(run.stdout)
     id = result.id
@@ -75,7 +54,7 @@ describe('cli: a network of processes on 127.0.0.1', function () {
 
   it('gets identical bytes, every one from super-peers', async () => {
     const out = join(dir.path, 'copy.bin')
-    const run = await cli(['get', id, '--selector', selector, '-o', out, '--json'])
+    const run = await runCli(['get', id, '--selector', selector, '-o', out, '--json'])
     assert.equal(run.code, 0, run.stderr)
     const summary = lastJson(run.stdout)
     assert.equal(await sha256File(out), expected)
@@ -92,20 +71,16 @@ describe('cli: a network of processes on 127.0.0.1', function () {
   })
 
   it('writes the bytes to stdout and the summary to stderr without --output', async () => {
-    const child = spawn(process.execPath, [BIN, 'get', id, '--selector', selector], { stdio: ['ignore', 'pipe', 'pipe'] })
     const { createHash } = await import('node:crypto')
     const hash = createHash('sha256')
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => hash.update(d))
-    child.stderr.on('data', (d) => { stderr += String(d) })
-    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+    const { code, stderr } = await runCli(['get', id, '--selector', selector], { onStdout: (d) => hash.update(d) })
     assert.equal(code, 0, stderr)
     assert.equal(hash.digest('hex'), expected)
     assert.match(stderr, /fetched movie\.bin/)
   })
 
   it('reports super-peers and replicas held vs wanted', async () => {
-    const run = await cli(['status', '--selector', selector, '--json'])
+    const run = await runCli(['status', '--selector', selector, '--json'])
     assert.equal(run.code, 0, run.stderr)
     const network = lastJson(run.stdout)
     assert.equal(network.trackers.length, 1)
@@ -113,12 +88,12 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     const entry = network.catalog.find((c: any) => c.id === id)
     assert.equal(entry.replicasWanted, 2)
     assert.equal(entry.replicasHeld, 2)
-    const text = await cli(['status', '--selector', selector])
+    const text = await runCli(['status', '--selector', selector])
     assert.match(text.stdout, /replicas 2\/2/)
   })
 
   it('fails with one clear line and exit 1 for an id nobody has', async () => {
-    const run = await cli(['get', 'bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq', '--selector', selector, '-o', join(dir.path, 'none.bin')])
+    const run = await runCli(['get', 'bafibeifa24px3x6zmfww44ogzooapsy42wjcqc7r5kkpa4agducxocqqtq', '--selector', selector, '-o', join(dir.path, 'none.bin')])
     assert.equal(run.code, 1)
     assert.match(run.stderr, /^p2pcdn: Resource bafibei\S+ was not found/)
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace')
@@ -126,7 +101,7 @@ describe('cli: a network of processes on 127.0.0.1', function () {
 
   it('fails with exit 1 when the selector is unreachable', async () => {
     const deadSelector = selector.replace(/\/tcp\/\d+\//, '/tcp/1/')
-    const run = await cli(['get', id, '--selector', deadSelector, '-o', join(dir.path, 'none.bin')])
+    const run = await runCli(['get', id, '--selector', deadSelector, '-o', join(dir.path, 'none.bin')])
     assert.equal(run.code, 1)
     assert.match(run.stderr, /^p2pcdn: No selector answered/)
   })
@@ -134,27 +109,27 @@ describe('cli: a network of processes on 127.0.0.1', function () {
   it('tries several selectors in turn', async () => {
     const deadSelector = selector.replace(/\/tcp\/\d+\//, '/tcp/1/')
     const out = join(dir.path, 'second.bin')
-    const run = await cli(['get', id, '--selector', deadSelector, '--selector', selector, '-o', out])
+    const run = await runCli(['get', id, '--selector', deadSelector, '--selector', selector, '-o', out])
     assert.equal(run.code, 0, run.stderr)
     assert.equal(await sha256File(out), expected)
   })
 
   it('answers bad flags and addresses with usage and exit 2', async () => {
-    const badRole = await cli(['start', '--role', 'nope'])
+    const badRole = await runCli(['start', '--role', 'nope'])
     assert.equal(badRole.code, 2)
     assert.match(badRole.stderr, /Allowed choices are selector, tracker, preloader, super, viewer/)
-    const badAddr = await cli(['get', id, '--selector', 'not-a-multiaddr'])
+    const badAddr = await runCli(['get', id, '--selector', 'not-a-multiaddr'])
     assert.equal(badAddr.code, 2)
     assert.match(badAddr.stderr, /--selector "not-a-multiaddr" is not a multiaddr/)
-    const badId = await cli(['get', 'nonsense', '--selector', selector])
+    const badId = await runCli(['get', 'nonsense', '--selector', selector])
     assert.equal(badId.code, 2)
-    const missing = await cli(['publish', join(dir.path, 'absent.mp4'), '--selector', selector])
+    const missing = await runCli(['publish', join(dir.path, 'absent.mp4'), '--selector', selector])
     assert.equal(missing.code, 2)
     assert.match(missing.stderr, /no such file/)
-    const misplaced = await cli(['start', '--role', 'tracker', '--open', '--threaded-reads', '--selector', selector])
+    const misplaced = await runCli(['start', '--role', 'tracker', '--open', '--threaded-reads', '--selector', selector])
     assert.equal(misplaced.code, 2)
     assert.match(misplaced.stderr, /--threaded-reads applies to --role super and preloader/)
-    const noCommand = await cli(['frobnicate'])
+    const noCommand = await runCli(['frobnicate'])
     assert.equal(noCommand.code, 2)
   })
 
@@ -166,7 +141,7 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     nodes.push(again)
     assert.equal(again.peerId, peerId, 'the identity key in --data-dir keeps the peer id')
     await eventually(async () => {
-      const network = lastJson((await cli(['status', '--selector', selector, '--json'])).stdout)
+      const network = lastJson((await runCli(['status', '--selector', selector, '--json'])).stdout)
       const sp = network.superPeers.find((s: any) => s.peerId === peerId)
       return sp?.held.includes(id) === true && sp.lastSeenMs < 1000 ? true : undefined
     }, 20_000, 'the restarted super-peer to report the resource')

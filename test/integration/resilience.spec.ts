@@ -1,16 +1,15 @@
 import { strict as assert } from 'node:assert'
 import { createHash } from 'node:crypto'
-import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Preloader, Selector, Tracker, publish } from 'p2pcdn'
-import { ChildNode, BIN } from '../../src/cli/child-node.ts'
+import { ChildNode } from '../../src/cli/child-node.ts'
 import { createNode } from '../../src/node/create-node.ts'
 import { lookup } from '../../src/protocols/lookup/index.ts'
 import { parseResourceId } from '../../src/content/resource-id.ts'
-import { eventually, randomFile, sha256File, tempDir } from '../helpers.ts'
+import { eventually, randomFile, runCli, sha256File, tempDir } from '../helpers.ts'
 import type { P2pcdnLibp2p } from '../../src/node/create-node.ts'
 import type { AddressInfo } from 'node:net'
 
@@ -66,18 +65,14 @@ describe('resilience: crashes, churn and restarts', function () {
       const { id } = await publish({ source: file, selectors: net.selectors, replicas: 2, wait: true, waitTimeout: 120_000 })
 
       // the bytes come through a pipe, so the test sees exactly how far the viewer is
-      const viewer = spawn(process.execPath, [BIN, 'get', id, '--selector', net.selectors[0], '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
       const hash = createHash('sha256')
       let received = 0
-      let stderr = ''
-      viewer.stdout.on('data', (d: Buffer) => { hash.update(d); received += d.length })
-      viewer.stderr.on('data', (d) => { stderr += String(d) })
-      // 'close', not 'exit': the last bytes may still sit in the pipe when the process exits
-      const exited = new Promise<number | null>(resolve => viewer.on('close', resolve))
+      const viewer = runCli(['get', id, '--selector', net.selectors[0], '--json'], { timeout: 180_000, onStdout: (d) => { hash.update(d); received += d.length } })
       await eventually(() => received >= 20 * MiB ? true : undefined, 60_000, 'the viewer to be 20 MiB in', 5)
       const killedAt = Date.now()
       supers[0].child.kill(signal)
-      assert.equal(await exited, 0, stderr)
+      const { code, stderr } = await viewer
+      assert.equal(code, 0, stderr)
       const finishedAfterLoss = Date.now() - killedAt
       const summary = JSON.parse(stderr.trim().split('\n').pop() ?? '{}')
       // the count first: it tells bytes lost or repeated apart from bytes changed
@@ -164,11 +159,9 @@ describe('resilience: crashes, churn and restarts', function () {
 
       // every stored chunk is served and verifies: a corrupt one would send the viewer to the origin
       const out = join(dir.path, 'copy.bin')
-      const run = spawn(process.execPath, [BIN, 'get', id, '--selector', net.selectors[0], '-o', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      run.stdout.on('data', (d) => { stdout += String(d) })
-      assert.equal(await new Promise(resolve => run.on('close', resolve)), 0)
-      const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}')
+      const run = await runCli(['get', id, '--selector', net.selectors[0], '-o', out, '--json'])
+      assert.equal(run.code, 0, run.stderr)
+      const summary = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}')
       assert.equal(await sha256File(out), expected)
       assert.equal(summary.fromOrigin, 0)
       assert.equal(summary.sources[0].label, final.peerId)
@@ -280,8 +273,8 @@ describe('resilience: crashes, churn and restarts', function () {
       assert.ok(failures[0].retryInMs <= 1000 && failures[1].retryInMs >= 1000, `retries back off: ${failures[0].retryInMs}, ${failures[1].retryInMs} ms`)
 
       const out = join(dir.path, 'copy.bin')
-      const run = spawn(process.execPath, [BIN, 'get', id, '--selector', net.selectors[0], '-o', out], { stdio: 'ignore' })
-      assert.equal(await new Promise(resolve => run.on('exit', resolve)), 0)
+      const run = await runCli(['get', id, '--selector', net.selectors[0], '-o', out])
+      assert.equal(run.code, 0, run.stderr)
       assert.equal(await sha256File(out), expected)
     } finally {
       server.closeAllConnections()
