@@ -10,6 +10,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Tracker } from '../dist/src/index.js'
+import { heldFromBytes } from '../dist/src/roles/tracker/registry.js'
 import { heldBy, resourceId } from './tracker-ids.js'
 
 const [selector, peersArg, perPeerArg] = process.argv.slice(2)
@@ -34,7 +35,8 @@ for (let p = 0; p < peers; p++) {
     capacity: 2 ** 40,
     used: 2 ** 39,
     load: (p * 7919) % 100,
-    held: new Set(heldBy(p, perPeer).map(n => resourceId(n).toString())),
+    // decoded as a registration's ids are
+    held: heldFromBytes(heldBy(p, perPeer).map(n => resourceId(n).bytes)),
     lastSeen: now
   })
 }

@@ -35,3 +35,18 @@ export function resourceIdFromBytes (bytes: Uint8Array): CID {
   }
   return cid
 }
+
+/**
+ * A resource id's text, for keeping in a long-lived map or set. multiformats
+ * builds base32 text one character at a time, and V8 holds such a string as a
+ * tree of about 60 pieces (1.7 KB of heap) until something flattens it: a
+ * tracker indexing 1,000,000 held resources by id spent 1.76 KB on each.
+ */
+export function resourceKey (id: CID): string {
+  return flatString(id.toString())
+}
+
+/** The same text as one flat string (ids and keys are ASCII). */
+export function flatString (text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1')
+}

@@ -10,6 +10,7 @@ import { PrecacheResponse } from '../../src/protocols/precache/pb.ts'
 import { PublishRequest } from '../../src/protocols/publish/pb.ts'
 import { decodeManifestBytes, encodeResource, verifyChunk, verifyManifest, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
 import { parseResourceId } from '../../src/content/resource-id.ts'
+import { heldFromBytes } from '../../src/roles/tracker/registry.ts'
 import { MAX_CHUNKS } from '../../src/content/limits.ts'
 import { parseSize } from '../../src/content/size.ts'
 
@@ -79,6 +80,12 @@ describe('codecs', () => {
   it('rejects ids that are not p2pcdn resource ids', () => {
     assert.throws(() => parseResourceId('not-a-cid'), { name: 'InvalidResourceIdError' })
     assert.throws(() => parseResourceId('bafkqaaa'), { name: 'InvalidResourceIdError' })
+  })
+
+  it('keys a registration\'s held ids by their text, and refuses bytes that are not an id', async () => {
+    const ids = await Promise.all([1, 2].map(async n => (await encodeResource({ ...manifestOf([new Uint8Array(10)]), name: `r${n}` })).id))
+    assert.deepEqual([...heldFromBytes(ids.map(id => id.bytes))], ids.map(id => id.toString()))
+    assert.throws(() => heldFromBytes([ids[0].bytes, new Uint8Array([1, 2, 3])]), { name: 'InvalidResourceIdError' })
   })
 
   it('parses sizes', () => {

@@ -1,10 +1,10 @@
 import { CID } from 'multiformats/cid'
 import { repeatingTask } from '@libp2p/utils'
-import { SuperPeerRegistry } from './registry.ts'
+import { SuperPeerRegistry, heldFromBytes } from './registry.ts'
 import { ReportBook } from './reports.ts'
 import { handleRequests } from '../../wire/request.ts'
 import { addrsFromBytes, addrsToBytes, peerIdFromBytes, peerIdToBytes } from '../../wire/peers.ts'
-import { resourceIdFromBytes } from '../../content/resource-id.ts'
+import { resourceIdFromBytes, resourceKey } from '../../content/resource-id.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REGISTRATION_TTL, RegistrationResponse, registrationHandler } from '../../protocols/registration/index.ts'
 import { LookupResponse, MAX_HOLDERS, lookupHandler } from '../../protocols/lookup/index.ts'
 import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
@@ -93,11 +93,9 @@ export class Tracker extends RoleNode {
       }
       return { ...reply, status: RegistrationResponse.Status.OK }
     }
-    const held = new Set<string>()
+    let held: Set<string>
     try {
-      for (const bytes of request.held) {
-        held.add(resourceIdFromBytes(bytes).toString())
-      }
+      held = heldFromBytes(request.held)
     } catch (err: any) {
       return { ...reply, status: RegistrationResponse.Status.BAD_REQUEST, error: err.message }
     }
@@ -155,7 +153,7 @@ export class Tracker extends RoleNode {
     let resource: string
     try {
       subject = peerIdFromBytes(request.peerId).toString()
-      resource = resourceIdFromBytes(request.resource).toString()
+      resource = resourceKey(resourceIdFromBytes(request.resource))
     } catch (err: any) {
       return { status: ReportResponse.Status.BAD_REQUEST, error: err.message }
     }

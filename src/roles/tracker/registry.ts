@@ -1,3 +1,4 @@
+import { resourceIdFromBytes, resourceKey } from '../../content/resource-id.ts'
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -13,6 +14,18 @@ export interface SuperPeerRecord {
 
 export interface RegistryChange {
   joined: boolean
+}
+
+/**
+ * The resources a registration lists, as the keys the registry indexes them
+ * by. Throws InvalidResourceIdError for bytes that are not a resource id.
+ */
+export function heldFromBytes (ids: Uint8Array[]): Set<string> {
+  const held = new Set<string>()
+  for (const bytes of ids) {
+    held.add(resourceKey(resourceIdFromBytes(bytes)))
+  }
+  return held
 }
 
 /**

@@ -1,3 +1,5 @@
+import { flatString } from '../../content/resource-id.ts'
+
 /**
  * What the tracker does with reports of bad data: counts distinct reporters
  * per (super-peer, resource) within a window and, past a threshold, stops
@@ -58,7 +60,8 @@ export class ReportBook {
   }
 
   record (subject: string, resource: string, reporter: string, now = Date.now()): ReportOutcome {
-    const key = pairKey(subject, resource)
+    // kept for minutes, up to maxSubjects of them: stored flat (see resourceKey)
+    const key = flatString(pairKey(subject, resource))
     if (this.isDelisted(subject, resource, now)) {
       return { counted: false, delisted: true, reporters: 0 }
     }
@@ -76,7 +79,7 @@ export class ReportBook {
     if (reporters.has(reporter)) {
       return { counted: false, delisted: false, reporters: reporters.size }
     }
-    reporters.set(reporter, now)
+    reporters.set(flatString(reporter), now)
     const count = reporters.size
     if (count < this.policy.threshold) {
       return { counted: true, delisted: false, reporters: count }
