@@ -1,4 +1,4 @@
-// npm run bench -- [--scenario all|1..6] [--size 256MiB] [--rounds N] [--before <checkout>]
+// npm run bench -- [--scenario all|1..7] [--size 256MiB] [--rounds N] [--before <checkout>]
 //
 // Every scenario runs beside its baseline in the same run, servers and
 // clients in separate processes on 127.0.0.1, rounds interleaved, medians with
@@ -17,7 +17,8 @@ const SCENARIOS = {
   3: './scenarios/multi-source.js',
   4: './scenarios/join-latency.js',
   5: './scenarios/precache.js',
-  6: './scenarios/tracker.js'
+  6: './scenarios/tracker.js',
+  7: './scenarios/cache-policy.js'
 }
 
 const { values } = parseArgs({
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'all' },
     size: { type: 'string' },
     rounds: { type: 'string' },
-    // scenarios 1, 3, 4 and 5: also run the chunk path, the viewer or the super-peer of this other checkout (built), for before/after in one run
+    // scenarios 1, 3, 4, 5 and 7: also run the chunk path, the viewer or the super-peer of this other checkout (built), for before/after in one run
     before: { type: 'string' }
   }
 })

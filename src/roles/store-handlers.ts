@@ -1,5 +1,5 @@
 import { ManifestResponse, manifestHandler } from '../protocols/manifest/index.ts'
-import { resourceIdFromBytes } from '../content/resource-id.ts'
+import { resourceIdFromBytes, resourceKey } from '../content/resource-id.ts'
 import { verifyChunk } from '../content/manifest.ts'
 import { ChunkReadError, ChunkVerificationError } from '../errors.ts'
 import { handleRequests } from '../wire/request.ts'
@@ -29,7 +29,8 @@ export function storeChunkProvider (store: ChunkStore, options: StoreChunkProvid
   return {
     heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
     getChunk: async (id, index) => {
-      const key = id.toString()
+      // kept as part of cache keys, for as long as the cache counts requests
+      const key = resourceKey(id)
       const cached = cache?.get(key, index)
       if (cached != null) {
         return cached

@@ -4,18 +4,96 @@ import { ChunkCache } from '../../src/store/chunk-cache.ts'
 const chunk = (size: number, fill: number): Uint8Array => new Uint8Array(size).fill(fill)
 
 describe('chunk cache', () => {
-  it('drops the least recently served chunks once over its size', () => {
-    const cache = new ChunkCache(300)
-    cache.set('r', 0, chunk(100, 0))
-    cache.set('r', 1, chunk(100, 1))
-    cache.set('r', 2, chunk(100, 2))
-    // serving chunk 0 makes chunk 1 the oldest
-    assert.equal(cache.get('r', 0)?.[0], 0)
-    cache.set('r', 3, chunk(100, 3))
-    assert.equal(cache.get('r', 1), undefined)
-    assert.deepEqual([0, 2, 3].map(i => cache.get('r', i)?.[0]), [0, 2, 3])
-    assert.equal(cache.stats.bytes, 300)
-    assert.equal(cache.stats.entries, 3)
+  /** Asks for each chunk in turn, storing it after a miss as the chunk server does; returns the hits. */
+  const serve = (cache: ChunkCache, requests: Array<[string, number]>, size = 100): number => {
+    let hits = 0
+    for (const [resource, index] of requests) {
+      if (cache.get(resource, index) != null) {
+        hits++
+      } else {
+        cache.set(resource, index, chunk(size, index % 256))
+      }
+    }
+    return hits
+  }
+  const range = (from: number, to: number, resource = 'r'): Array<[string, number]> => Array.from({ length: to - from }, (_, i) => [resource, from + i])
+
+  it('serves a viewer the chunks another read shortly before it, as a least-recently-used cache of three quarters its size would', () => {
+    // 16 chunks of room, 12 of them for what was served last; the second
+    // viewer is 5 chunks behind the first, so 10 other chunks are served
+    // between the first's request of a chunk and the second's
+    const cache = new ChunkCache(1600)
+    const requests: Array<[string, number]> = []
+    for (let i = 0; i < 69; i++) {
+      if (i < 64) requests.push(['r', i])
+      if (i >= 5) requests.push(['r', i - 5])
+    }
+    assert.equal(serve(cache, requests), 64, 'every chunk the second viewer asks for')
+    assert.ok(cache.stats.bytes <= 1600)
+  })
+
+  it('keeps chunks asked for often while one-off reads pass through', () => {
+    const cache = new ChunkCache(1600)
+    for (let round = 0; round < 3; round++) {
+      serve(cache, range(0, 4, 'hot'))
+    }
+    serve(cache, range(0, 100, 'scan'))
+    assert.equal(serve(cache, range(0, 4, 'hot')), 4, 'a long scan did not push the popular chunks out')
+  })
+
+  it('serves viewers far apart in time part of a resource larger than itself', () => {
+    // 64 chunks through 16 chunks of room, one whole pass after another:
+    // recency alone would have pushed every chunk out before its next request
+    const cache = new ChunkCache(1600)
+    assert.equal(serve(cache, range(0, 64)), 0)
+    const hits = Array.from({ length: 15 }, () => serve(cache, range(0, 64)))
+    // the part not kept for recency holds 4 of them at first; it grows and shrinks as the cache adapts
+    assert.equal(hits[0], 4)
+    assert.ok(hits.reduce((a, b) => a + b) >= 32, `hits per pass: ${hits.join(' ')}`)
+  })
+
+  it('lets chunks popular long ago give way to chunks popular now', () => {
+    const cache = new ChunkCache(1600)
+    for (let round = 0; round < 15; round++) {
+      serve(cache, range(0, 4, 'old'))
+    }
+    // each round: the new favourites, then 12 one-off chunks, enough to push them out of the recent part
+    let lastRound = 0
+    for (let round = 0; round < 60; round++) {
+      lastRound = serve(cache, range(0, 4, 'new'))
+      serve(cache, range(round * 12, round * 12 + 12, 'scan'))
+    }
+    assert.equal(lastRound, 4, 'the new favourites are kept once the old counts have aged')
+    assert.equal(serve(cache, range(0, 4, 'old')), 0, 'the old ones are gone')
+  })
+
+  it('gives the recent part more room when viewers\' gaps need it', () => {
+    // 32 chunks of room, 24 for what was served last at first; two viewers
+    // 13 chunks apart, so 25 other chunks are served between one's request of
+    // a chunk and the other's: too many for the recent part as it starts
+    const cache = new ChunkCache(3200)
+    const requests: Array<[string, number]> = []
+    for (let i = 0; i < 6013; i++) {
+      if (i < 6000) requests.push(['r', i])
+      if (i >= 13) requests.push(['r', i - 13])
+    }
+    const hits = [0, 1, 2, 3, 4, 5].map(part => serve(cache, requests.slice(part * 2000, (part + 1) * 2000)))
+    // the second viewer's 1000 requests in each 2000 are all it can hit
+    assert.ok(hits[0] < 200, `hits per 2000 requests: ${hits.join(' ')}`)
+    assert.ok(hits[5] > 900, `hits per 2000 requests: ${hits.join(' ')}`)
+  })
+
+  it('never holds more than its size, whatever the chunk sizes', () => {
+    const cache = new ChunkCache(1000)
+    let seed = 1
+    const next = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+    for (let i = 0; i < 2000; i++) {
+      const index = next() % 40
+      if (cache.get('r', index) == null) {
+        cache.set('r', index, chunk(1 + next() % 300, 1))
+      }
+      assert.ok(cache.stats.bytes <= 1000, `${cache.stats.bytes} bytes held`)
+    }
   })
 
   it('counts hits and misses', () => {
@@ -46,16 +124,19 @@ describe('chunk cache', () => {
     assert.equal(off.stats.entries, 0)
   })
 
-  it('forgets every chunk of a resource the store dropped, and only those', () => {
-    const cache = new ChunkCache(1000)
-    cache.set('a', 0, chunk(10, 1))
-    cache.set('a', 1, chunk(10, 1))
-    cache.set('ab', 0, chunk(10, 1))
+  it('forgets every chunk of a resource the store dropped, and only those, wherever they are kept', () => {
+    const cache = new ChunkCache(1600)
+    // chunks of 'a' asked for twice move to the frequent part as newer ones fill the recent part
+    serve(cache, [...range(0, 4, 'a'), ...range(0, 4, 'a'), ...range(0, 12, 'ab'), ...range(0, 2, 'a')])
+    assert.equal(cache.stats.bytes, 1600)
     cache.deleteResource('a')
-    assert.equal(cache.get('a', 0), undefined)
-    assert.equal(cache.get('a', 1), undefined)
-    assert.notEqual(cache.get('ab', 0), undefined)
-    assert.equal(cache.stats.bytes, 10)
+    assert.equal(cache.stats.bytes, 1200)
+    assert.equal(cache.stats.entries, 12)
+    const misses = cache.stats.misses
+    assert.equal(serve(cache, range(0, 4, 'a')), 0)
+    assert.equal(cache.stats.misses - misses, 4)
+    cache.delete('ab', 0)
+    assert.equal(cache.get('ab', 0), undefined)
   })
 
   it('refuses a size that is not a number of bytes', () => {
