@@ -37,7 +37,8 @@ for (let p = 0; p < peers; p++) {
     load: (p * 7919) % 100,
     // decoded as a registration's ids are
     held: heldFromBytes(heldBy(p, perPeer).map(n => resourceId(n).bytes)),
-    lastSeen: now
+    lastSeen: now,
+    served: { bytes: 0, cacheHits: 0, cacheMisses: 0 }
   })
 }
 const prefillMs = performance.now() - started

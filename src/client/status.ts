@@ -15,6 +15,11 @@ export interface SuperPeerSummary {
   held: string[]
   load: number
   lastSeenMs: number
+  /** Chunk bytes served since the super-peer started, as of its last heartbeat. */
+  bytesServed: number
+  /** Chunk requests its memory cache answered, and did not, since it started. */
+  cacheHits: number
+  cacheMisses: number
 }
 
 export interface CatalogSummary {
@@ -54,7 +59,10 @@ export async function status (options: ClientOptions & AbortOptions): Promise<Ne
             used: Number(sp.used),
             held: sp.held.map(bytes => resourceIdFromBytes(bytes).toString()),
             load: sp.load,
-            lastSeenMs: sp.ageMs
+            lastSeenMs: sp.ageMs,
+            bytesServed: Number(sp.bytesServed),
+            cacheHits: Number(sp.cacheHits),
+            cacheMisses: Number(sp.cacheMisses)
           })
         }
       } catch (err: any) {

@@ -88,7 +88,7 @@ export async function buildCorpus (): Promise<Corpus> {
     StatusRequest: [StatusRequest.encode({}), Uint8Array.of(0x08, 0x01)],
     StatusResponse: [StatusResponse.encode({
       role: 'tracker',
-      superPeers: [{ peerId, addrs, capacity: 5n, used: 1n, held: [id], load: 1, ageMs: 10 }],
+      superPeers: [{ peerId, addrs, capacity: 5n, used: 1n, held: [id], load: 1, ageMs: 10, bytesServed: 1n << 40n, cacheHits: 3n, cacheMisses: 2n }],
       catalog: [{ resource: id, name: 'fuzz.bin', size: 10n, replicas: 2, source: PRELOADER_SOURCE, placedOn: [peerId] }]
     })]
   }

@@ -90,6 +90,21 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     assert.equal(entry.replicasHeld, 2)
     const text = await runCli(['status', '--selector', selector])
     assert.match(text.stdout, /replicas 2\/2/)
+    assert.match(text.stdout, /streams, served \d/)
+  })
+
+  it('reports what each super-peer served and how much of it came from memory', async () => {
+    // the two gets above each moved the whole file from the super-peers; heartbeats every 500 ms carry the counts
+    const network = await eventually(async () => {
+      const run = await runCli(['status', '--selector', selector, '--json'])
+      const status = lastJson(run.stdout)
+      const served = status.superPeers.reduce((sum: number, sp: any) => sum + sp.bytesServed, 0)
+      return served >= 2 * SIZE ? status : undefined
+    }, 10_000, 'the super-peers to report the bytes they served')
+    for (const sp of network.superPeers) {
+      // one cache lookup per chunk asked for, and at least one chunk per 256 KiB served
+      assert.ok(sp.cacheHits + sp.cacheMisses >= Math.ceil(sp.bytesServed / (256 * 1024)), JSON.stringify(sp))
+    }
   })
 
   it('fails with one clear line and exit 1 for an id nobody has', async () => {

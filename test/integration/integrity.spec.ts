@@ -66,7 +66,10 @@ class RogueSuperPeer {
         used: 0n,
         held: [this.resource.id.bytes],
         load: 0,
-        leaving: false
+        leaving: false,
+        bytesServed: 0n,
+        cacheHits: 0n,
+        cacheMisses: 0n
       }, { signal: AbortSignal.timeout(2_000) })
     }
     await beat()

@@ -28,7 +28,7 @@ function manifestOf (chunks: Uint8Array[], chunkSize = 16 * 1024): Manifest {
 
 describe('codecs', () => {
   it('round-trips every message type', () => {
-    const registration = { addrs: [new Uint8Array([4, 127, 0, 0, 1])], capacity: 10n, used: 3n, held: [new Uint8Array([1, 2, 3])], load: 7, leaving: true }
+    const registration = { addrs: [new Uint8Array([4, 127, 0, 0, 1])], capacity: 10n, used: 3n, held: [new Uint8Array([1, 2, 3])], load: 7, leaving: true, bytesServed: 2n ** 40n, cacheHits: 5n, cacheMisses: 6n }
     assert.deepEqual(Registration.decode(Registration.encode(registration)), registration)
     const header = { status: ChunkHeader.Status.OK, index: 4_000_000, length: 262_144, error: '' }
     assert.deepEqual(ChunkHeader.decode(ChunkHeader.encode(header)), header)

@@ -27,7 +27,9 @@ export function statusCommand (): Command {
       }
       lines.push(`super-peers (${network.superPeers.length})`)
       for (const sp of network.superPeers) {
-        lines.push(`  ${sp.peerId} used ${formatBytes(sp.used)} of ${sp.capacity == null ? 'unbounded' : formatBytes(sp.capacity)}, ${sp.held.length} held, ${sp.load} streams, seen ${sp.lastSeenMs} ms ago`)
+        const requests = sp.cacheHits + sp.cacheMisses
+        const fromMemory = requests === 0 ? '' : ` (${Math.round(100 * sp.cacheHits / requests)}% of chunks from memory)`
+        lines.push(`  ${sp.peerId} used ${formatBytes(sp.used)} of ${sp.capacity == null ? 'unbounded' : formatBytes(sp.capacity)}, ${sp.held.length} held, ${sp.load} streams, served ${formatBytes(sp.bytesServed)}${fromMemory}, seen ${sp.lastSeenMs} ms ago`)
         for (const addr of sp.multiaddrs) {
           lines.push(`    ${addr}`)
         }

@@ -9,6 +9,9 @@ export interface Registration {
   held: Uint8Array[]
   load: number
   leaving: boolean
+  bytesServed: bigint
+  cacheHits: bigint
+  cacheMisses: bigint
 }
 
 export namespace Registration {
@@ -55,6 +58,21 @@ export namespace Registration {
           w.bool(obj.leaving)
         }
 
+        if ((obj.bytesServed != null && obj.bytesServed !== 0n)) {
+          w.uint32(56)
+          w.uint64(obj.bytesServed)
+        }
+
+        if ((obj.cacheHits != null && obj.cacheHits !== 0n)) {
+          w.uint32(64)
+          w.uint64(obj.cacheHits)
+        }
+
+        if ((obj.cacheMisses != null && obj.cacheMisses !== 0n)) {
+          w.uint32(72)
+          w.uint64(obj.cacheMisses)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -65,7 +83,10 @@ export namespace Registration {
           used: 0n,
           held: [],
           load: 0,
-          leaving: false
+          leaving: false,
+          bytesServed: 0n,
+          cacheHits: 0n,
+          cacheMisses: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -104,6 +125,18 @@ export namespace Registration {
             }
             case 6: {
               obj.leaving = reader.bool()
+              break
+            }
+            case 7: {
+              obj.bytesServed = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.cacheHits = reader.uint64()
+              break
+            }
+            case 9: {
+              obj.cacheMisses = reader.uint64()
               break
             }
             default: {
@@ -184,6 +217,27 @@ export namespace Registration {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.bytesServed`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.cacheHits`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.cacheMisses`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -228,6 +282,21 @@ export namespace Registration {
     value: boolean
   }
 
+  export interface RegistrationBytesServedFieldEvent {
+    field: '$.bytesServed'
+    value: bigint
+  }
+
+  export interface RegistrationCacheHitsFieldEvent {
+    field: '$.cacheHits'
+    value: bigint
+  }
+
+  export interface RegistrationCacheMissesFieldEvent {
+    field: '$.cacheMisses'
+    value: bigint
+  }
+
   export function encode (obj: Partial<Registration>): Uint8Array {
     return encodeMessage(obj, Registration.codec())
   }
@@ -236,7 +305,7 @@ export namespace Registration {
     return decodeMessage(buf, Registration.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Registration>): Generator<RegistrationAddrsFieldEvent | RegistrationCapacityFieldEvent | RegistrationUsedFieldEvent | RegistrationHeldFieldEvent | RegistrationLoadFieldEvent | RegistrationLeavingFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Registration>): Generator<RegistrationAddrsFieldEvent | RegistrationCapacityFieldEvent | RegistrationUsedFieldEvent | RegistrationHeldFieldEvent | RegistrationLoadFieldEvent | RegistrationLeavingFieldEvent | RegistrationBytesServedFieldEvent | RegistrationCacheHitsFieldEvent | RegistrationCacheMissesFieldEvent> {
     return streamMessage(buf, Registration.codec(), opts)
   }
 }

@@ -77,6 +77,9 @@ export interface SuperPeerStatus {
   held: Uint8Array[]
   load: number
   ageMs: number
+  bytesServed: bigint
+  cacheHits: bigint
+  cacheMisses: bigint
 }
 
 export namespace SuperPeerStatus {
@@ -128,6 +131,21 @@ export namespace SuperPeerStatus {
           w.uint32(obj.ageMs)
         }
 
+        if ((obj.bytesServed != null && obj.bytesServed !== 0n)) {
+          w.uint32(64)
+          w.uint64(obj.bytesServed)
+        }
+
+        if ((obj.cacheHits != null && obj.cacheHits !== 0n)) {
+          w.uint32(72)
+          w.uint64(obj.cacheHits)
+        }
+
+        if ((obj.cacheMisses != null && obj.cacheMisses !== 0n)) {
+          w.uint32(80)
+          w.uint64(obj.cacheMisses)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -139,7 +157,10 @@ export namespace SuperPeerStatus {
           used: 0n,
           held: [],
           load: 0,
-          ageMs: 0
+          ageMs: 0,
+          bytesServed: 0n,
+          cacheHits: 0n,
+          cacheMisses: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -182,6 +203,18 @@ export namespace SuperPeerStatus {
             }
             case 7: {
               obj.ageMs = reader.uint32()
+              break
+            }
+            case 8: {
+              obj.bytesServed = reader.uint64()
+              break
+            }
+            case 9: {
+              obj.cacheHits = reader.uint64()
+              break
+            }
+            case 10: {
+              obj.cacheMisses = reader.uint64()
               break
             }
             default: {
@@ -269,6 +302,27 @@ export namespace SuperPeerStatus {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.bytesServed`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.cacheHits`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.cacheMisses`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -318,6 +372,21 @@ export namespace SuperPeerStatus {
     value: number
   }
 
+  export interface SuperPeerStatusBytesServedFieldEvent {
+    field: '$.bytesServed'
+    value: bigint
+  }
+
+  export interface SuperPeerStatusCacheHitsFieldEvent {
+    field: '$.cacheHits'
+    value: bigint
+  }
+
+  export interface SuperPeerStatusCacheMissesFieldEvent {
+    field: '$.cacheMisses'
+    value: bigint
+  }
+
   export function encode (obj: Partial<SuperPeerStatus>): Uint8Array {
     return encodeMessage(obj, SuperPeerStatus.codec())
   }
@@ -326,7 +395,7 @@ export namespace SuperPeerStatus {
     return decodeMessage(buf, SuperPeerStatus.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SuperPeerStatus>): Generator<SuperPeerStatusPeerIdFieldEvent | SuperPeerStatusAddrsFieldEvent | SuperPeerStatusCapacityFieldEvent | SuperPeerStatusUsedFieldEvent | SuperPeerStatusHeldFieldEvent | SuperPeerStatusLoadFieldEvent | SuperPeerStatusAgeMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SuperPeerStatus>): Generator<SuperPeerStatusPeerIdFieldEvent | SuperPeerStatusAddrsFieldEvent | SuperPeerStatusCapacityFieldEvent | SuperPeerStatusUsedFieldEvent | SuperPeerStatusHeldFieldEvent | SuperPeerStatusLoadFieldEvent | SuperPeerStatusAgeMsFieldEvent | SuperPeerStatusBytesServedFieldEvent | SuperPeerStatusCacheHitsFieldEvent | SuperPeerStatusCacheMissesFieldEvent> {
     return streamMessage(buf, SuperPeerStatus.codec(), opts)
   }
 }
@@ -751,6 +820,24 @@ export namespace StatusResponse {
     index: number
   }
 
+  export interface StatusResponseSuperPeersBytesServedFieldEvent {
+    field: '$.superPeers[].bytesServed'
+    value: bigint
+    index: number
+  }
+
+  export interface StatusResponseSuperPeersCacheHitsFieldEvent {
+    field: '$.superPeers[].cacheHits'
+    value: bigint
+    index: number
+  }
+
+  export interface StatusResponseSuperPeersCacheMissesFieldEvent {
+    field: '$.superPeers[].cacheMisses'
+    value: bigint
+    index: number
+  }
+
   export interface StatusResponseCatalogResourceFieldEvent {
     field: '$.catalog[].resource'
     value: Uint8Array
@@ -795,7 +882,7 @@ export namespace StatusResponse {
     return decodeMessage(buf, StatusResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StatusResponse>): Generator<StatusResponseRoleFieldEvent | StatusResponseSuperPeersPeerIdFieldEvent | StatusResponseSuperPeersAddrsFieldEvent | StatusResponseSuperPeersCapacityFieldEvent | StatusResponseSuperPeersUsedFieldEvent | StatusResponseSuperPeersHeldFieldEvent | StatusResponseSuperPeersLoadFieldEvent | StatusResponseSuperPeersAgeMsFieldEvent | StatusResponseCatalogResourceFieldEvent | StatusResponseCatalogNameFieldEvent | StatusResponseCatalogSizeFieldEvent | StatusResponseCatalogReplicasFieldEvent | StatusResponseCatalogSourceFieldEvent | StatusResponseCatalogPlacedOnFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StatusResponse>): Generator<StatusResponseRoleFieldEvent | StatusResponseSuperPeersPeerIdFieldEvent | StatusResponseSuperPeersAddrsFieldEvent | StatusResponseSuperPeersCapacityFieldEvent | StatusResponseSuperPeersUsedFieldEvent | StatusResponseSuperPeersHeldFieldEvent | StatusResponseSuperPeersLoadFieldEvent | StatusResponseSuperPeersAgeMsFieldEvent | StatusResponseSuperPeersBytesServedFieldEvent | StatusResponseSuperPeersCacheHitsFieldEvent | StatusResponseSuperPeersCacheMissesFieldEvent | StatusResponseCatalogResourceFieldEvent | StatusResponseCatalogNameFieldEvent | StatusResponseCatalogSizeFieldEvent | StatusResponseCatalogReplicasFieldEvent | StatusResponseCatalogSourceFieldEvent | StatusResponseCatalogPlacedOnFieldEvent> {
     return streamMessage(buf, StatusResponse.codec(), opts)
   }
 }

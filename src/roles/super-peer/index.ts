@@ -169,13 +169,17 @@ export class SuperPeer extends RoleNode {
   }
 
   private registration (leaving = false): Registration {
+    const cache = this.chunkCache.stats
     return {
       addrs: addrsToBytes(this.libp2p.getMultiaddrs()),
       capacity: BigInt(Number.isFinite(this.store.capacity) ? this.store.capacity : 0),
       used: BigInt(this.store.used),
       held: leaving ? [] : this.store.held().slice(0, MAX_HELD_PER_REPORT).map(id => id.bytes),
       load: this.chunkServer.stats.active,
-      leaving
+      leaving,
+      bytesServed: BigInt(this.chunkServer.stats.bytesServed),
+      cacheHits: BigInt(cache.hits),
+      cacheMisses: BigInt(cache.misses)
     }
   }
 

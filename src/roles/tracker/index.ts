@@ -111,7 +111,8 @@ export class Tracker extends RoleNode {
       used: Number(request.used),
       load: request.load,
       held,
-      lastSeen: Date.now()
+      lastSeen: Date.now(),
+      served: { bytes: Number(request.bytesServed), cacheHits: Number(request.cacheHits), cacheMisses: Number(request.cacheMisses) }
     })
     if (joined) {
       this.emit('super-peer-registered', { peerId: connection.remotePeer.toString(), held: held.size })
@@ -194,7 +195,10 @@ export class Tracker extends RoleNode {
         used: BigInt(record.used),
         held: [...record.held].map(id => parseCidBytes(id)),
         load: record.load,
-        ageMs: now - record.lastSeen
+        ageMs: now - record.lastSeen,
+        bytesServed: BigInt(record.served.bytes),
+        cacheHits: BigInt(record.served.cacheHits),
+        cacheMisses: BigInt(record.served.cacheMisses)
       }))
     }
   }

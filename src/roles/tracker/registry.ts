@@ -10,6 +10,14 @@ export interface SuperPeerRecord {
   load: number
   held: Set<string>
   lastSeen: number
+  /** What the super-peer says it has served since it started. */
+  served: ServedCounts
+}
+
+export interface ServedCounts {
+  bytes: number
+  cacheHits: number
+  cacheMisses: number
 }
 
 export interface RegistryChange {
