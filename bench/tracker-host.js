@@ -38,7 +38,7 @@ for (let p = 0; p < peers; p++) {
     // decoded as a registration's ids are
     held: heldFromBytes(heldBy(p, perPeer).map(n => resourceId(n).bytes)),
     lastSeen: now,
-    served: { bytes: 0, cacheHits: 0, cacheMisses: 0 }
+    served: { bytes: 0n, cacheHits: 0n, cacheMisses: 0n }
   })
 }
 const prefillMs = performance.now() - started

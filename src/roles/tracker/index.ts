@@ -112,7 +112,7 @@ export class Tracker extends RoleNode {
       load: request.load,
       held,
       lastSeen: Date.now(),
-      served: { bytes: Number(request.bytesServed), cacheHits: Number(request.cacheHits), cacheMisses: Number(request.cacheMisses) }
+      served: { bytes: request.bytesServed, cacheHits: request.cacheHits, cacheMisses: request.cacheMisses }
     })
     if (joined) {
       this.emit('super-peer-registered', { peerId: connection.remotePeer.toString(), held: held.size })
@@ -196,9 +196,9 @@ export class Tracker extends RoleNode {
         held: [...record.held].map(id => parseCidBytes(id)),
         load: record.load,
         ageMs: now - record.lastSeen,
-        bytesServed: BigInt(record.served.bytes),
-        cacheHits: BigInt(record.served.cacheHits),
-        cacheMisses: BigInt(record.served.cacheMisses)
+        bytesServed: record.served.bytes,
+        cacheHits: record.served.cacheHits,
+        cacheMisses: record.served.cacheMisses
       }))
     }
   }

@@ -10,14 +10,14 @@ export interface SuperPeerRecord {
   load: number
   held: Set<string>
   lastSeen: number
-  /** What the super-peer says it has served since it started. */
+  /** What the super-peer says it has served since it started, passed on to status as received. */
   served: ServedCounts
 }
 
 export interface ServedCounts {
-  bytes: number
-  cacheHits: number
-  cacheMisses: number
+  bytes: bigint
+  cacheHits: bigint
+  cacheMisses: bigint
 }
 
 export interface RegistryChange {
