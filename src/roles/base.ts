@@ -15,6 +15,7 @@ import { Refusals } from '../access/allow-list.ts'
 import type { AllowList } from '../access/allow-list.ts'
 import type { P2pcdnLibp2p } from '../node/create-node.ts'
 import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type RoleName = 'selector' | 'tracker' | 'preloader' | 'super' | 'viewer'
@@ -191,6 +192,15 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
 
   protected emit (event: string, fields: Record<string, unknown> = {}): void {
     this.safeDispatchEvent('event', { detail: { event, ...fields } })
+  }
+
+  /**
+   * A stored chunk LevelDB cannot read back: it is answered UNAVAILABLE and
+   * the operator told, since only repairing the store removes the damaged block.
+   */
+  protected chunkUnreadable (id: CID, index: number, err: Error): void {
+    this.log.error('chunk %d of %c cannot be read from the store, which needs repair - %e', index, id, err)
+    this.emit('chunk-unreadable', { id: id.toString(), chunk: index, error: err.message })
   }
 
   /** Stops the role's work, then libp2p. Safe to call more than once. */

@@ -15,17 +15,24 @@ export interface StoreChunkProviderOptions {
   /** Verified chunks kept in memory; absent, every chunk is read from the store and checked. */
   cache?: ChunkCache
   onCorrupt?(id: CID, index: number, err: Error): void
+  /**
+   * A chunk LevelDB cannot read back (ChunkReadError). Deleting it would not
+   * remove the damaged block, which LevelDB may trip over again when the
+   * resource's keys are next walked: the store needs repair, not a refetch.
+   */
+  onUnreadable?(id: CID, index: number, err: Error): void
 }
 
 /**
  * Serves chunks only of resources held complete: partial ones are never
  * advertised. Each chunk read is checked against its manifest hash before it
- * is sent, so bytes damaged on disk, or that LevelDB can no longer read, are
- * answered UNAVAILABLE, never served; `onCorrupt` hears of them. Chunks found
- * good may be kept in `cache`.
+ * is sent, so bytes damaged on disk are answered UNAVAILABLE, never served;
+ * `onCorrupt` hears of them. A chunk LevelDB can no longer read is answered
+ * UNAVAILABLE too, and `onUnreadable` hears of it. Chunks found good may be
+ * kept in `cache`.
  */
 export function storeChunkProvider (store: ChunkStore, options: StoreChunkProviderOptions = {}): ChunkProvider {
-  const { cache, onCorrupt } = options
+  const { cache, onCorrupt, onUnreadable } = options
   return {
     heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
     getChunk: async (id, index) => {
@@ -45,7 +52,11 @@ export function storeChunkProvider (store: ChunkStore, options: StoreChunkProvid
         cache?.set(key, index, data)
         return data
       } catch (err: any) {
-        if (!(err instanceof ChunkVerificationError || err instanceof ChunkReadError)) {
+        if (err instanceof ChunkReadError) {
+          onUnreadable?.(id, index, err)
+          return undefined
+        }
+        if (!(err instanceof ChunkVerificationError)) {
           throw err
         }
         onCorrupt?.(id, index, err)

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { Level } from 'level'
 import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, verifyManifest } from '../content/manifest.ts'
-import { CapacityExceededError, ChunkReadError, ResourceNotFoundError } from '../errors.ts'
+import { CapacityExceededError, ChunkReadError, InvalidManifestError, ResourceNotFoundError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
@@ -73,7 +73,7 @@ export class ChunkStore {
   readonly capacity: number
   private readonly threadedReads: boolean
   readonly reads: ChunkReadCounts = { eventLoop: 0, threadPool: 0 }
-  /** Resources whose manifest was found damaged when the store opened, and removed. */
+  /** Resources whose manifest no longer matched its id when the store opened, and were removed. */
   readonly dropped: DroppedResource[] = []
   private readonly db: Level<string, Uint8Array>
   private readonly manifests: Sublevel
@@ -85,7 +85,13 @@ export class ChunkStore {
   static async open (dir: string, init: ChunkStoreInit = {}): Promise<ChunkStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const store = new ChunkStore(new Level<string, Uint8Array>(dir, { valueEncoding: 'view' }), init)
-    await store.load()
+    try {
+      await store.load()
+    } catch (err) {
+      // release LevelDB's lock, so the caller (or a repair) can open the directory again
+      await store.close()
+      throw err
+    }
     return store
   }
 
@@ -116,6 +122,10 @@ export class ChunkStore {
         // or stop the store from opening at all
         resource = await verifyManifest(CID.parse(key), bytes)
       } catch (err: any) {
+        if (err instanceof InvalidManifestError) {
+          // it hashes to its id, so it is not damaged: it breaks a rule of this version
+          throw new InvalidManifestError(`The stored manifest of ${key} is intact but not valid here: ${err.message}`, { cause: err })
+        }
         this.dropped.push({ id: key, error: err.message })
         continue
       }
@@ -291,8 +301,9 @@ export class ChunkStore {
 
   /**
    * A stored chunk's bytes, or undefined when the store has none. A chunk
-   * LevelDB holds but cannot read (a damaged or cut-short table file) throws
-   * ChunkReadError: like a chunk failing its hash, it needs fetching again.
+   * whose LevelDB block is damaged throws ChunkReadError; other LevelDB
+   * errors (a store closing, a process out of file handles) are thrown as
+   * they are, since they say nothing about the chunk.
    */
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
     const key = chunkKey(id.toString(), index)
@@ -309,8 +320,7 @@ export class ChunkStore {
       // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
       return this.chunks.getSync(key, READ_UNCACHED)
     } catch (err: any) {
-      // a store being closed is not damage
-      if (this.db.status !== 'open') {
+      if (this.db.status !== 'open' || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
         throw err
       }
       throw new ChunkReadError(`Chunk ${index} of ${id.toString()} could not be read from the store: ${err.cause?.message ?? err.message}`, { cause: err })

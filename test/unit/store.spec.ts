@@ -4,7 +4,9 @@ import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
-import { encodeResource, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
+import { Level } from 'level'
+import { Manifest, encodeResource, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
+import { resourceIdOf } from '../../src/content/resource-id.ts'
 import { tempDir } from '../helpers.ts'
 import type { Resource } from '../../src/content/manifest.ts'
 
@@ -151,8 +153,21 @@ describe('chunk store', () => {
     await again.close()
   })
 
+  it('refuses to open, naming it, a stored manifest that matches its id but breaks the rules, deleting nothing', async () => {
+    const store = await ChunkStore.open(dir.path)
+    // a manifest no version would accept, stored under its own true id
+    const bytes = Manifest.encode({ version: MANIFEST_VERSION, name: 'r', mediaType: '', size: 10n, chunkSize: 0, chunkHashes: [], source: PRELOADER_SOURCE })
+    const id = (await resourceIdOf(bytes)).toString()
+    await store.sublevel('manifest').put(id, bytes)
+    await store.close()
+    await assert.rejects(ChunkStore.open(dir.path), (err: any) => err.name === 'InvalidManifestError' && err.message.includes(`The stored manifest of ${id} is intact but not valid here`))
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    assert.ok(await raw.sublevel<string, Uint8Array>('manifest', { valueEncoding: 'view' }).get(id) != null, 'still on disk')
+    await raw.close()
+  })
+
   for (const threadedReads of [false, true]) {
-    it(`names a chunk LevelDB cannot read (${threadedReads ? 'thread pool' : 'event loop'}), answers it as damage, and can discard it`, async () => {
+    it(`names a chunk LevelDB cannot read (${threadedReads ? 'thread pool' : 'event loop'}) and answers it as unavailable, keeping the rest`, async () => {
       const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])
       const first = await ChunkStore.open(dir.path)
       await first.addResource(resource)
@@ -170,16 +185,21 @@ describe('chunk store', () => {
       })
       assert.ok(Buffer.from(chunks[2]).equals(await store.getChunk(resource.id, 2) ?? Buffer.alloc(0)), 'the other chunks still read')
 
-      const damaged: Array<{ index: number, name: string }> = []
-      const provider = storeChunkProvider(store, { onCorrupt: (_id, index, err) => { damaged.push({ index, name: err.name }) } })
+      const unreadable: number[] = []
+      const corrupt: number[] = []
+      const provider = storeChunkProvider(store, {
+        onUnreadable: (_id, index) => { unreadable.push(index) },
+        onCorrupt: (_id, index) => { corrupt.push(index) }
+      })
       assert.equal(await provider.getChunk(resource.id, 1), undefined, 'served as unavailable')
-      assert.deepEqual(damaged, [{ index: 1, name: 'ChunkReadError' }])
+      assert.deepEqual({ unreadable, corrupt }, { unreadable: [1], corrupt: [] })
       assert.ok(Buffer.from(chunks[0]).equals(await provider.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
-
-      assert.equal(await store.discardChunk(resource.id, 1), true)
-      assert.deepEqual(store.missingChunks(resource.id), [1])
-      assert.equal(await store.getChunk(resource.id, 1), undefined)
+      // nothing was deleted: the resource is still held, and the store still opens
+      assert.equal(store.isHeld(resource.id), true)
       await store.close()
+      const again = await ChunkStore.open(dir.path, { threadedReads })
+      assert.equal(again.isHeld(resource.id), true)
+      await again.close()
     })
 
     it(`reads chunks ${threadedReads ? 'on the thread pool' : 'on the event loop'}: held bytes, nothing for a missing chunk, an error once closed`, async () => {

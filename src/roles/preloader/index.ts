@@ -111,7 +111,7 @@ export class Preloader extends RoleNode {
       this.log.error('chunk %d of %c is corrupt on disk - %e', index, id, err)
       this.emit('chunk-corrupt', { id: id.toString(), index, error: err.message })
     }
-    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store, { cache: this.chunkCache, onCorrupt }), log: this.log, grantSigners: () => [this.peerId] })
+    this.chunkServer = new ChunkServer({ node: libp2p, provider: storeChunkProvider(store, { cache: this.chunkCache, onCorrupt, onUnreadable: (id, index, err) => { this.chunkUnreadable(id, index, err) } }), log: this.log, grantSigners: () => [this.peerId] })
   }
 
   private async startRole (): Promise<void> {

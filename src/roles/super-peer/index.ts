@@ -108,7 +108,11 @@ export class SuperPeer extends RoleNode {
       ...options.chunkLimits,
       uploadLimit: options.uploadLimit ?? options.chunkLimits?.uploadLimit,
       node: libp2p,
-      provider: storeChunkProvider(store, { cache: this.chunkCache, onCorrupt: (id, index, err) => { void this.chunkCorrupt(id, index, err) } }),
+      provider: storeChunkProvider(store, {
+        cache: this.chunkCache,
+        onCorrupt: (id, index, err) => { void this.chunkCorrupt(id, index, err) },
+        onUnreadable: (id, index, err) => { this.chunkUnreadable(id, index, err) }
+      }),
       log: this.log,
       onRefused: (id, peer) => { this.emit('refused', { resource: id.toString(), peerId: peer.toString(), refused: this.chunkServer.stats.refused }) },
       // other super-peers pre-cache private resources with grants from the preloader we take our list from
