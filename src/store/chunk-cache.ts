@@ -72,6 +72,8 @@ export class ChunkCache {
   private misses = 0
   private recentShare = RECENT_SHARE
   private shareStep = SHARE_STEP
+  /** The largest chunk kept so far: the recent part always has room for one. */
+  private largest = 0
   private period = { requests: 0, hits: 0 }
   private lastHitRate?: number
 
@@ -80,8 +82,9 @@ export class ChunkCache {
       throw new InvalidOptionError(`The memory cache size must be 0 (off) or a number of bytes, got ${String(maxBytes)}`)
     }
     this.maxBytes = maxBytes
-    this.recent = new Region(Math.floor(maxBytes * RECENT_SHARE))
-    this.frequent = new Region(maxBytes - this.recent.maxBytes)
+    this.recent = new Region(0)
+    this.frequent = new Region(0)
+    this.divide()
   }
 
   get stats (): ChunkCacheStats {
@@ -114,8 +117,12 @@ export class ChunkCache {
 
   /** Keeps a verified chunk; callers never put unverified bytes here. */
   set (resource: string, index: number, data: Uint8Array): void {
-    if (data.byteLength > this.maxBytes) {
+    if (data.byteLength === 0 || data.byteLength > this.maxBytes) {
       return
+    }
+    if (data.byteLength > this.largest) {
+      this.largest = data.byteLength
+      this.divide()
     }
     const key = keyOf(resource, index)
     this.recent.delete(key)
@@ -182,15 +189,24 @@ export class ChunkCache {
   /** Hill climbing on the share of requests served from memory. */
   private adapt (): void {
     const rate = this.period.hits / Math.max(1, this.period.requests)
-    if (this.lastHitRate != null && rate < this.lastHitRate) {
+    const atBound = this.recentShare + this.shareStep > MAX_RECENT_SHARE || this.recentShare + this.shareStep < MIN_RECENT_SHARE
+    // turn when the rate fell; at a bound, also when it merely held (no hits at
+    // all, say), so a flat stretch cannot pin the split there
+    if (this.lastHitRate != null && (rate < this.lastHitRate || (atBound && rate === this.lastHitRate))) {
       this.shareStep = -this.shareStep
     }
     this.lastHitRate = rate
     this.period = { requests: 0, hits: 0 }
-    this.recentShare = Math.min(MAX_RECENT_SHARE, Math.max(MIN_RECENT_SHARE, this.recentShare + this.shareStep))
-    this.recent.maxBytes = Math.floor(this.maxBytes * this.recentShare)
-    this.frequent.maxBytes = this.maxBytes - this.recent.maxBytes
+    const next = this.recentShare + this.shareStep
+    this.recentShare = Math.min(MAX_RECENT_SHARE, Math.max(MIN_RECENT_SHARE, next))
+    this.divide()
     this.settle()
+  }
+
+  /** Splits the room by the recent part's share, always leaving that part room for the largest chunk. */
+  private divide (): void {
+    this.recent.maxBytes = Math.max(Math.floor(this.maxBytes * this.recentShare), this.largest)
+    this.frequent.maxBytes = this.maxBytes - this.recent.maxBytes
   }
 
   private age (): void {

@@ -83,6 +83,28 @@ describe('chunk cache', () => {
     assert.ok(hits[5] > 900, `hits per 2000 requests: ${hits.join(' ')}`)
   })
 
+  it('does not let a long stretch without hits pin it to recency alone', () => {
+    // a one-off scan of 60 times its room serves nothing whatever the split;
+    // then passes over a title four times its room, far apart, need the frequent part back
+    const cache = new ChunkCache(1600)
+    serve(cache, range(0, 960, 'scan'))
+    const hits = Array.from({ length: 40 }, () => serve(cache, range(0, 64)))
+    assert.ok(hits.slice(-10).reduce((a, b) => a + b) > 0, `hits per pass: ${hits.join(' ')}`)
+  })
+
+  it('keeps a chunk larger than its recent part, if it fits the whole cache', () => {
+    const tiny = new ChunkCache(300)
+    tiny.set('r', 0, chunk(256, 1))
+    assert.equal(tiny.get('r', 0)?.byteLength, 256, 'as a least-recently-used list of its size would')
+    const cache = new ChunkCache(1000)
+    serve(cache, range(0, 7))
+    cache.set('big', 0, chunk(800, 2))
+    assert.equal(cache.get('big', 0)?.byteLength, 800)
+    assert.ok(cache.stats.bytes <= 1000)
+    // chunks of the old size still find room beside it
+    assert.equal(serve(cache, range(0, 7)), 2)
+  })
+
   it('never holds more than its size, whatever the chunk sizes', () => {
     const cache = new ChunkCache(1000)
     let seed = 1
