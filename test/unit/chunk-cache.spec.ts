@@ -17,18 +17,22 @@ describe('chunk cache', () => {
     return hits
   }
   const range = (from: number, to: number, resource = 'r'): Array<[string, number]> => Array.from({ length: to - from }, (_, i) => [resource, from + i])
+  /** Two viewers reading chunks 0…length−1 of one resource, the second `gap` chunks behind the first, their requests interleaved. */
+  const twoViewers = (length: number, gap: number): Array<[string, number]> => {
+    const requests: Array<[string, number]> = []
+    for (let i = 0; i < length + gap; i++) {
+      if (i < length) requests.push(['r', i])
+      if (i >= gap) requests.push(['r', i - gap])
+    }
+    return requests
+  }
 
   it('serves a viewer the chunks another read shortly before it, as a least-recently-used cache of three quarters its size would', () => {
     // 16 chunks of room, 12 of them for what was served last; the second
     // viewer is 5 chunks behind the first, so 10 other chunks are served
     // between the first's request of a chunk and the second's
     const cache = new ChunkCache(1600)
-    const requests: Array<[string, number]> = []
-    for (let i = 0; i < 69; i++) {
-      if (i < 64) requests.push(['r', i])
-      if (i >= 5) requests.push(['r', i - 5])
-    }
-    assert.equal(serve(cache, requests), 64, 'every chunk the second viewer asks for')
+    assert.equal(serve(cache, twoViewers(64, 5)), 64, 'every chunk the second viewer asks for')
     assert.ok(cache.stats.bytes <= 1600)
   })
 
@@ -72,11 +76,7 @@ describe('chunk cache', () => {
     // 13 chunks apart, so 25 other chunks are served between one's request of
     // a chunk and the other's: too many for the recent part as it starts
     const cache = new ChunkCache(3200)
-    const requests: Array<[string, number]> = []
-    for (let i = 0; i < 6013; i++) {
-      if (i < 6000) requests.push(['r', i])
-      if (i >= 13) requests.push(['r', i - 13])
-    }
+    const requests = twoViewers(6000, 13)
     const hits = [0, 1, 2, 3, 4, 5].map(part => serve(cache, requests.slice(part * 2000, (part + 1) * 2000)))
     // the second viewer's 1000 requests in each 2000 are all it can hit
     assert.ok(hits[0] < 200, `hits per 2000 requests: ${hits.join(' ')}`)
