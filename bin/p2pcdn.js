@@ -5,9 +5,11 @@ if (major < 22) {
   process.stderr.write(`p2pcdn: needs Node.js >= 22, found ${process.versions.node}. Run it through npx or npm scripts, which use the project's bundled Node.\n`)
   process.exit(1)
 }
-const { main } = await import('../dist/src/cli/main.js')
-const { tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
-// every command may move chunks: start, get and the nodes of a test network
+const { restartWithGcStartupFlags, tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
+// every command may move chunks: start, get and the nodes of a test network.
+// Before anything else, since it replaces the process when it restarts it.
+restartWithGcStartupFlags()
 tuneGarbageCollector()
+const { main } = await import('../dist/src/cli/main.js')
 // exit explicitly: a stopped libp2p node can leave timers that would hold the process open
 process.exit(await main(process.argv))

@@ -32,7 +32,7 @@ export type { FetchProgress, SourceTally, SourceDrop } from './fetch/chunk-fetch
 export type { DropReason } from './fetch/faults.ts'
 export type { ReportPolicy } from './roles/tracker/reports.ts'
 export { ChunkStore } from './store/chunk-store.ts'
-export { tuneGarbageCollector, GC_TRIGGER_FLAGS } from './node/gc-tuning.ts'
+export { tuneGarbageCollector, restartWithGcStartupFlags, GC_TRIGGER_FLAGS, GC_STARTUP_FLAGS } from './node/gc-tuning.ts'
 export { parseResourceId } from './content/resource-id.ts'
 export { parseSize, formatBytes } from './content/size.ts'
 export * from './errors.ts'
