@@ -5,7 +5,7 @@
 // Registrations live an hour so none expires during the run.
 // Usage: tracker-host.js <selector multiaddr> <peers> <perPeer>
 // Prints one JSON line with its address and memory, then serves until killed.
-import './gc.js'
+import './gc-state.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'

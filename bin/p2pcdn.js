@@ -6,9 +6,12 @@ if (major < 22) {
   process.exit(1)
 }
 const { restartWithGcStartupFlags, tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
-// every command may move chunks: start, get and the nodes of a test network.
-// Before anything else, since it replaces the process when it restarts it.
-restartWithGcStartupFlags()
+const { movesChunks } = await import('../dist/src/cli/gc-startup.js')
+// before anything else, since it replaces the process when it restarts it
+if (movesChunks(process.argv.slice(2))) {
+  restartWithGcStartupFlags()
+}
+// every command may move chunks: start, get and the nodes of a test network
 tuneGarbageCollector()
 const { main } = await import('../dist/src/cli/main.js')
 // exit explicitly: a stopped libp2p node can leave timers that would hold the process open

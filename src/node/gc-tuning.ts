@@ -16,18 +16,19 @@ export const GC_TRIGGER_FLAGS = '--incremental-marking-soft-trigger=50 --increme
 
 /**
  * V8 flags that only take effect when a process starts: the young
- * generation's semi-spaces are capped at 1 MB.
+ * generation's semi-spaces are capped at 1 MB. For processes that move chunks.
  *
  * Every buffer a chunk passes through (a socket read, a LevelDB read, a TLS
  * record) holds memory outside the heap that V8 counts as external, and
  * frees only when it collects the buffer. The buffers die young, but under
- * load V8 grows the young generation to 32 MB semi-spaces, so the scavenger
- * that would free them runs a few times per 256 MiB; meanwhile the external
+ * load V8 grows the young generation to tens of MB, so the scavenger that
+ * would free them runs a few times per 256 MiB; meanwhile the external
  * memory climbs 64 MB past the last full collection and V8 starts another
  * full mark "for external memory pressure". Small semi-spaces are scavenged
- * every few hundred KB, which frees the buffers before that: a chunk server
- * went from 25 full marks to 3 per 1 GiB served (bench/RESULTS.md, "Garbage
- * collection").
+ * about every 4 MB of chunk data, which frees the buffers first: a chunk server
+ * went from 25 full marks to 3 per 1 GiB served (bench/RESULTS.md, "The
+ * young generation"). A process that builds up long-lived state instead (a
+ * tracker) loses by it: what it keeps is copied and promoted early.
  */
 export const GC_STARTUP_FLAGS = ['--max-semi-space-size=1']
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert'
+import { movesChunks } from '../../src/cli/gc-startup.ts'
 import { hasYoungGenerationSize } from '../../src/node/gc-tuning.ts'
 
 describe('young-generation size', () => {
@@ -8,5 +9,14 @@ describe('young-generation size', () => {
     assert.equal(hasYoungGenerationSize(['--max-semi-space-size=16'], ''), true)
     assert.equal(hasYoungGenerationSize([], '--inspect  --max_semi_space_size=4'), true)
     assert.equal(hasYoungGenerationSize(['--min-semi-space-size=2'], ''), true)
+  })
+
+  it('is capped for the commands and roles that move chunks, not for a tracker or a selector', () => {
+    for (const args of [['start', '--role', 'super'], ['start', '--data-dir', 'd', '--role=preloader'], ['start', '--role', 'viewer'], ['get', 'bafy'], ['publish', 'file.mp4'], ['testnet']]) {
+      assert.equal(movesChunks(args), true, args.join(' '))
+    }
+    for (const args of [['start', '--role', 'tracker'], ['start', '--role=selector'], ['start'], ['status'], ['key', 'new'], ['--version'], []]) {
+      assert.equal(movesChunks(args), false, args.join(' '))
+    }
   })
 })
