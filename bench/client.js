@@ -12,10 +12,14 @@
 //            after another (the super-peer's origin access pattern), bytes counted, nothing verified
 //   onebyte  --target a --samples n                 fresh node, dial, one-byte answer (cold);
 //            then the same over the open connection (warm)
+//   store    --manifest f --id X --file r --dir d    LevelDB's writes alone: the resource's chunks,
+//            read into memory first, written into a fresh chunk store in d as a pre-caching
+//            super-peer writes them (putChunks, STORE_BATCH at a time), after an untimed pass
+//            into a store deleted again; nothing fetched or verified
 // --encryption tls|noise picks what the libp2p client offers.
 import './gc.js'
 import { parseArgs } from 'node:util'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { Agent, get } from 'node:http'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -25,6 +29,8 @@ import { createNode } from '../dist/src/node/create-node.js'
 import { fetchChunks } from '../dist/src/fetch/chunk-fetcher.js'
 import { PeerSource } from '../dist/src/fetch/sources.js'
 import { verifyManifest } from '../dist/src/content/manifest.js'
+import { STORE_BATCH } from '../dist/src/roles/super-peer/download.js'
+import { ChunkStore } from '../dist/src/store/chunk-store.js'
 
 const { positionals: [mode], values } = parseArgs({
   allowPositionals: true,
@@ -38,6 +44,8 @@ const { positionals: [mode], values } = parseArgs({
     first: { type: 'string', default: '0' },
     count: { type: 'string' },
     samples: { type: 'string', default: '20' },
+    file: { type: 'string' },
+    dir: { type: 'string' },
     span: { type: 'string', default: String(4 * 1024 * 1024) }
   }
 })
@@ -222,6 +230,37 @@ if (mode === 'http') {
     await node.stop()
   }
   print({ cold, warm })
+} else if (mode === 'store') {
+  const resource = await verifyManifest(CID.parse(values.id), await readFile(values.manifest))
+  const bytes = await readFile(values.file)
+  const { chunkSize } = resource.manifest
+  const chunks = []
+  for (let index = 0; index * chunkSize < bytes.byteLength; index++) {
+    chunks.push({ index, data: bytes.subarray(index * chunkSize, (index + 1) * chunkSize) })
+  }
+  const writeAll = async (dir) => {
+    const store = await ChunkStore.open(dir)
+    await store.addResource(resource)
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    for (let at = 0; at < chunks.length; at += STORE_BATCH) {
+      await store.putChunks(resource.id, chunks.slice(at, at + STORE_BATCH))
+    }
+    const ms = performance.now() - started
+    const cpuMs = cpuMsSince(cpu)
+    if (!store.isHeld(resource.id)) {
+      throw new Error('the store does not hold the resource after every chunk was written')
+    }
+    await store.close()
+    return { ms, cpuMs }
+  }
+  // an untimed pass first, then deleted: on a VM, page-cache pages the guest has
+  // never touched cost the writer several times a reused one (clear_page and
+  // slow copies in its profile), which would measure the host, not LevelDB
+  await writeAll(`${values.dir}-warm-up`)
+  await rm(`${values.dir}-warm-up`, { recursive: true, force: true })
+  const { ms, cpuMs } = await writeAll(values.dir)
+  print({ ms, bytes: bytes.byteLength, cpuMs })
 } else {
   throw new Error(`unknown mode ${mode}`)
 }

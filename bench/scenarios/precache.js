@@ -6,8 +6,10 @@
 // download-started event to its resource-held event. Baselines: the same
 // bytes read raw from the origin by a separate process, in one GET (node:http,
 // and node's fetch) and in the super-peer's access pattern (4 MiB Range
-// requests, one after another). With --before, a second network whose
-// super-peer is the other checkout's CLI ingests beside ours.
+// requests, one after another). The store's own ceiling: LevelDB's writes of
+// the same chunks alone, from memory in a separate process. With --before, a
+// second network whose super-peer is the other checkout's CLI ingests beside ours.
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, runChild, spread, startChild, startServices, table, transferRound } from '../lib.js'
 
@@ -67,14 +69,25 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   const freshUrl = () => `${origin.info.url}?round=${++published}`
   const ours = await startNetwork(cli, join(dir, 'precache-super'))
   const rawRead = (args) => async () => transferRound(`raw ${args[0]}`, size, [origin.pid], join(here, 'client.js'), [...args, '--target', origin.info.url])
+  let stores = 0
+  const storeWrites = async () => {
+    const storeDir = join(dir, `store-ceiling-${++stores}`)
+    try {
+      return await transferRound('store writes', size, [], join(here, 'client.js'), ['store', '--manifest', prepared.manifestFile, '--id', prepared.id, '--file', prepared.file, '--dir', storeDir])
+    } finally {
+      await rm(storeDir, { recursive: true, force: true })
+    }
+  }
   const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
+  const STORE = 'LevelDB writes alone (chunks in memory, putChunks in batches of 8)'
   const INGEST_BEFORE = `${INGEST} (before)`
   const GET = 'raw read, one GET (node:http)'
   const cases = {
     [INGEST]: async () => ours.ingest(freshUrl()),
     [GET]: rawRead(['http']),
     'raw read, one GET (fetch)': rawRead(['fetch']),
-    'raw read, 4 MiB Range requests one after another (node:http)': rawRead(['ranges', '--bytes', String(size)])
+    'raw read, 4 MiB Range requests one after another (node:http)': rawRead(['ranges', '--bytes', String(size)]),
+    [STORE]: storeWrites
   }
   if (before != null) {
     const theirs = await startNetwork(join(before, 'bin', 'p2pcdn.js'), join(dir, 'precache-super-before'))
@@ -97,14 +110,16 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   const ratios = {
     'ingest ÷ raw GET, node:http (goal ≥ 0.9)': ratio(INGEST, GET),
     'ingest ÷ raw GET, fetch': ratio(INGEST, 'raw read, one GET (fetch)'),
-    'ingest ÷ raw 4 MiB Range reads': ratio(INGEST, 'raw read, 4 MiB Range requests one after another (node:http)')
+    'ingest ÷ raw 4 MiB Range reads': ratio(INGEST, 'raw read, 4 MiB Range requests one after another (node:http)'),
+    'LevelDB writes alone ÷ raw GET, node:http (the store\'s ceiling)': ratio(STORE, GET),
+    'ingest ÷ LevelDB writes alone': ratio(INGEST, STORE)
   }
   if (before != null) {
     ratios['ingest: after ÷ before, MB/s'] = ratio(INGEST, INGEST_BEFORE)
     ratios['ingest: after ÷ before, MB per CPU-s'] = summary[INGEST].readerMbPerCpuS.median / summary[INGEST_BEFORE].readerMbPerCpuS.median
   }
   const markdown = [
-    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process${before == null ? '' : ` (before: the super-peer of ${before}, in a network of its own)`}, timed from its download-started to its resource-held event; raw reads run in a separate process. "Reader CPU" is the super-peer's, or the raw reader's.`,
+    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process${before == null ? '' : ` (before: the super-peer of ${before}, in a network of its own)`}, timed from its download-started to its resource-held event; raw reads and the LevelDB writes alone run in a separate process. "Reader CPU" is the super-peer's, the raw reader's, or the writer's.`,
     '',
     table(['path', 'MB/s median (min–max)', 'reader CPU s', 'MB per reader CPU-s'],
       Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.mbps), fmt(s.readerCpuS.median, 2), fmt(s.readerMbPerCpuS.median)])),

@@ -8,7 +8,7 @@ import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
 import type { CID } from 'multiformats/cid'
 
 /** Chunks written per atomic LevelDB batch while pre-caching. */
-const STORE_BATCH = 8
+export const STORE_BATCH = 8
 
 /** Other super-peers a download draws from at once before the origin. */
 const MAX_PEER_SOURCES = 2
