@@ -7,11 +7,12 @@ if (major < 22) {
 }
 const { restartWithGcStartupFlags, tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
 const { movesChunks } = await import('../dist/src/cli/gc-startup.js')
-// before anything else, since it replaces the process when it restarts it
+// before anything else, since it replaces the process when it restarts it;
+// the nodes a command spawns (testnet) decide for themselves the same way
 if (movesChunks(process.argv.slice(2))) {
   restartWithGcStartupFlags()
 }
-// every command may move chunks: start, get and the nodes of a test network
+// the marking triggers cost nothing where few chunks pass: every command sets them
 tuneGarbageCollector()
 const { main } = await import('../dist/src/cli/main.js')
 // exit explicitly: a stopped libp2p node can leave timers that would hold the process open

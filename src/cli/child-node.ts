@@ -3,8 +3,6 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { TimeoutError } from '../errors.ts'
-import { GC_STARTUP_FLAGS } from '../node/gc-tuning.ts'
-import { movesChunks } from './gc-startup.ts'
 import type { ChildProcess } from 'node:child_process'
 
 /** The CLI entry point, found relative to this module in both src/ and dist/src/. */
@@ -27,8 +25,8 @@ export class ChildNode {
   multiaddrs: string[] = []
   private readonly waiters = new Set<() => void>()
 
-  static async start (args: string[], options: { timeout?: number } = {}): Promise<ChildNode> {
-    const node = new ChildNode(spawn(process.execPath, [...(movesChunks(args) ? GC_STARTUP_FLAGS : []), BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] }))
+  static async start (args: string[], options: { timeout?: number, env?: NodeJS.ProcessEnv } = {}): Promise<ChildNode> {
+    const node = new ChildNode(spawn(process.execPath, [BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env }))
     const ready = await node.waitFor(e => e.event === 'ready', options.timeout ?? 30_000).catch(async (err) => {
       node.kill()
       throw new Error(`${args.slice(0, 3).join(' ')} did not become ready: ${err.message}; stderr: ${node.stderr.join('\n').slice(-2000)}`)

@@ -9,16 +9,17 @@ const CHUNK_COMMANDS = new Set(['get', 'publish', 'testnet'])
  */
 const CHUNK_ROLES = new Set(['super', 'preloader', 'viewer'])
 
+/** The role a `start` command line names; the last one counts, as the parser takes it. */
 function roleOf (args: readonly string[]): string | undefined {
+  let role: string | undefined
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--role') {
-      return args[i + 1]
-    }
-    if (args[i].startsWith('--role=')) {
-      return args[i].slice('--role='.length)
+      role = args[i + 1]
+    } else if (args[i].startsWith('--role=')) {
+      role = args[i].slice('--role='.length)
     }
   }
-  return undefined
+  return role
 }
 
 /**
@@ -28,6 +29,9 @@ function roleOf (args: readonly string[]): string | undefined {
  */
 export function movesChunks (args: readonly string[]): boolean {
   const [command, ...rest] = args
+  if (rest.includes('--help') || rest.includes('-h')) {
+    return false
+  }
   if (command === 'start') {
     const role = roleOf(rest)
     return role != null && CHUNK_ROLES.has(role)

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { setFlagsFromString } from 'node:v8'
 import { isMainThread } from 'node:worker_threads'
 
@@ -42,8 +43,16 @@ export function tuneGarbageCollector (): void {
   setFlagsFromString(GC_TRIGGER_FLAGS)
 }
 
-/** V8 spells its flags with dashes or underscores. */
-const SEMI_SPACE_FLAG = /^--(max|min)[-_]semi[-_]space[-_]size/
+/**
+ * Flags by which an operator has already sized the heap: V8 spells them
+ * with dashes or underscores. `--max-heap-size` counts too, since V8 refuses
+ * to start when it is combined with `--max-old-space-size` and a semi-space
+ * size.
+ */
+const HEAP_SIZE_FLAG = /^--(?:(?:max|min)[-_]semi[-_]space[-_]size|max[-_]heap[-_]size)/
+
+/** Flags that attach a debugger: a restart would stop at start-up twice, under a new address. */
+const INSPECT_FLAG = /^--inspect/
 
 /**
  * Whether this process already decides its young generation's size: on
@@ -51,24 +60,40 @@ const SEMI_SPACE_FLAG = /^--(max|min)[-_]semi[-_]space[-_]size/
  * own choice is kept.
  */
 export function hasYoungGenerationSize (execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some(arg => SEMI_SPACE_FLAG.test(arg))
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some(arg => HEAP_SIZE_FLAG.test(arg))
+}
+
+/**
+ * Why this process cannot be replaced by a fresh one, if it cannot: its
+ * parent talks to it over an IPC channel (`fork`, `node --watch`, cluster
+ * workers), which a new process image would not inherit; a debugger is
+ * attached; it is a worker thread; node has no `process.execve` (Windows,
+ * Node before 22.15).
+ */
+function cannotRestart (): boolean {
+  return !isMainThread ||
+    process.channel != null ||
+    !cluster.isPrimary ||
+    process.execve == null ||
+    [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some(arg => INSPECT_FLAG.test(arg))
 }
 
 /**
  * Replaces this process (same pid, stdio and environment) with one started
  * with GC_STARTUP_FLAGS, unless it already decides its young generation's
- * size. Call it first thing in an entry script: nothing run before it
- * survives. Returns only where node cannot replace a process (Windows, or a
- * node without `process.execve`); the process then goes on with V8's default
- * young generation.
+ * size or cannot be replaced. Call it first thing in an entry script:
+ * nothing run before it survives, and preloads (`--require`, `--import`) run
+ * again. Returns only when it does not restart; the process then goes on
+ * with V8's default young generation.
  */
 export function restartWithGcStartupFlags (): void {
-  if (!isMainThread || hasYoungGenerationSize() || process.execve == null) {
+  if (hasYoungGenerationSize() || cannotRestart()) {
     return
   }
   try {
-    process.execve(process.execPath, [process.execPath, ...GC_STARTUP_FLAGS, ...process.execArgv, ...process.argv.slice(1)], process.env)
+    process.execve?.(process.execPath, [process.execPath, ...GC_STARTUP_FLAGS, ...process.execArgv, ...process.argv.slice(1)], process.env)
   } catch {
-    // the process still runs as it was started: slower, not wrong
+    // refused before anything was replaced (node's permission model): the
+    // process goes on as it was started, slower, not wrong
   }
 }

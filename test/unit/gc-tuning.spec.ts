@@ -9,13 +9,17 @@ describe('young-generation size', () => {
     assert.equal(hasYoungGenerationSize(['--max-semi-space-size=16'], ''), true)
     assert.equal(hasYoungGenerationSize([], '--inspect  --max_semi_space_size=4'), true)
     assert.equal(hasYoungGenerationSize(['--min-semi-space-size=2'], ''), true)
+    // V8 refuses --max-heap-size with --max-old-space-size and a semi-space size together
+    assert.equal(hasYoungGenerationSize(['--max-heap-size=512', '--max-old-space-size=256'], ''), true)
   })
 
   it('is capped for the commands and roles that move chunks, not for a tracker or a selector', () => {
     for (const args of [['start', '--role', 'super'], ['start', '--data-dir', 'd', '--role=preloader'], ['start', '--role', 'viewer'], ['get', 'bafy'], ['publish', 'file.mp4'], ['testnet']]) {
       assert.equal(movesChunks(args), true, args.join(' '))
     }
-    for (const args of [['start', '--role', 'tracker'], ['start', '--role=selector'], ['start'], ['status'], ['key', 'new'], ['--version'], []]) {
+    // the last --role counts, as the parser takes it
+    assert.equal(movesChunks(['start', '--role', 'tracker', '--role', 'super']), true)
+    for (const args of [['start', '--role', 'tracker'], ['start', '--role=selector'], ['start', '--role', 'super', '--role=tracker'], ['start', '--role', 'super', '--help'], ['get', '-h'], ['start'], ['status'], ['key', 'new'], ['--version'], []]) {
       assert.equal(movesChunks(args), false, args.join(' '))
     }
   })

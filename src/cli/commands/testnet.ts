@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { readIdentityFile, writeNewIdentity } from '../../node/keys.ts'
 import { IDENTITY_FILE } from '../../node/identity.ts'
-import { GC_STARTUP_FLAGS } from '../../node/gc-tuning.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
@@ -54,7 +53,7 @@ async function sha256File (path: string): Promise<string> {
 /** Runs `p2pcdn get` as its own process, as a real viewer would. */
 async function runViewer (index: number, id: string, joinArgs: string[], dir: string, expected: string): Promise<ViewerRun> {
   const file = join(dir, `viewer-${index}.bin`)
-  const child = spawn(process.execPath, [...GC_STARTUP_FLAGS, BIN, 'get', id, ...joinArgs, '-o', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'get', id, ...joinArgs, '-o', file, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => { stdout += String(d) })
