@@ -4,6 +4,8 @@
 // Viewers are libp2p nodes, each with its own connection and chunk stream,
 // spread over two client processes (one for a single viewer): the machine has
 // two cores, and more client processes would only fight the super-peer for them.
+// With --before, every level runs again with the other checkout's chunk server
+// and clients, interleaved with ours.
 import { join } from 'node:path'
 import { MB, fmt, fmtSpread, here, interleave, measureCpu, memoryOf, peakRss, percentile, spread, startChild, table } from '../lib.js'
 
@@ -11,9 +13,8 @@ export const title = '2. One super-peer, 1 / 10 / 50 concurrent viewers'
 export const defaultRounds = 3
 const LEVELS = [1, 10, 50]
 
-/** Starts the client processes, waits until every session is open, then starts them at once. */
-async function runLevel (prepared, server, viewers) {
-  const client = join(here, 'client.js')
+/** Starts the client processes (`client.js` of a checkout's bench), waits until every session is open, then starts them at once. */
+async function runLevel (prepared, server, viewers, client) {
   const processes = viewers === 1 ? 1 : 2
   const chunks = prepared.resource.manifest.chunkHashes.length
   const perViewer = Math.floor(chunks / viewers)
@@ -59,12 +60,19 @@ async function runLevel (prepared, server, viewers) {
   }
 }
 
-export async function run ({ prepared, rounds, label }) {
-  const runs = await interleave(LEVELS.map(String), rounds, async (name) => {
+const BEFORE = ' (before)'
+
+export async function run ({ prepared, rounds, label, before }) {
+  const names = LEVELS.map(String)
+  if (before != null) {
+    names.push(...LEVELS.map(level => `${level}${BEFORE}`))
+  }
+  const runs = await interleave(names, rounds, async (name) => {
+    const bench = name.endsWith(BEFORE) ? join(before, 'bench') : here
     // a fresh super-peer per run: RSS per viewer is not inflated by the last run's garbage
-    const server = await startChild(join(here, 'server.js'), ['chunk', prepared.storeDir])
+    const server = await startChild(join(bench, 'server.js'), ['chunk', prepared.storeDir])
     try {
-      const r = await runLevel(prepared, server, Number(name))
+      const r = await runLevel(prepared, server, parseInt(name, 10), join(bench, 'client.js'))
       return { ...r, note: `${fmt(r.mbps)} MB/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, ${fmt(r.anonPerViewer / 2 ** 20, 2)} MiB/viewer` }
     } finally {
       server.child.kill('SIGKILL')
@@ -92,11 +100,17 @@ export async function run ({ prepared, rounds, label }) {
     '10 viewers ÷ 1 viewer, aggregate MB/s': summary['10'].mbps.median / one,
     '50 viewers p99 ÷ p50 chunk latency (goal ≤ 4)': fifty.p99.median / fifty.p50.median
   }
+  if (before != null) {
+    ratios[`50 viewers ÷ 1 viewer, aggregate MB/s${BEFORE}`] = summary[`50${BEFORE}`].mbps.median / summary[`1${BEFORE}`].mbps.median
+    for (const level of LEVELS) {
+      ratios[`${level} viewers: after ÷ before, aggregate MB/s`] = summary[String(level)].mbps.median / summary[`${level}${BEFORE}`].mbps.median
+    }
+  }
   const markdown = [
-    `${label} moved per level (split evenly between the viewers), TLS, ${rounds} interleaved rounds; viewers are libp2p nodes in 1 client process (1 viewer) or 2 (10 and 50); a fresh super-peer process per run. Chunk latency: request written → answer complete, with each viewer's pipeline of 8 requests in flight.`,
+    `${label} moved per level (split evenly between the viewers), TLS, ${rounds} interleaved rounds; viewers are libp2p nodes in 1 client process (1 viewer) or 2 (10 and 50); a fresh super-peer process per run${before == null ? '' : ` ("before": the chunk server and clients of ${before})`}. Chunk latency: request written → answer complete, with each viewer's pipeline of 8 requests in flight.`,
     '',
     table(['viewers', 'aggregate MB/s median (min–max)', 'chunk latency p50 ms', 'p99 ms', 'super-peer CPU s', 'clients CPU s', 'MB per super-peer CPU-s', 'super-peer RSS peak MiB', 'of it anonymous MiB', 'anonymous per viewer MiB'],
-      LEVELS.map(String).map(name => {
+      names.map(name => {
         const s = summary[name]
         return [name, fmtSpread(s.mbps), fmt(s.p50.median), fmt(s.p99.median), fmt(s.serverCpuS.median, 2), fmt(s.clientCpuS.median, 2), fmt(s.serverMbPerCpuS.median), fmt(s.rssPeakMiB.median), fmt(s.anonPeakMiB.median), fmt(s.anonPerViewerMiB.median, 2)]
       })),

@@ -11,6 +11,7 @@
 // second network whose super-peer is the other checkout's CLI ingests beside ours.
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { STORE_BATCH } from '../../dist/src/roles/super-peer/download.js'
 import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, runChild, spread, startChild, startServices, table, transferRound } from '../lib.js'
 
 export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
@@ -75,11 +76,13 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
     try {
       return await transferRound('store writes', size, [], join(here, 'client.js'), ['store', '--manifest', prepared.manifestFile, '--id', prepared.id, '--file', prepared.file, '--dir', storeDir])
     } finally {
+      // the writer's untimed pass goes beside it, and stays behind if the writer failed
       await rm(storeDir, { recursive: true, force: true })
+      await rm(`${storeDir}-warm-up`, { recursive: true, force: true })
     }
   }
   const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
-  const STORE = 'LevelDB writes alone (chunks in memory, putChunks in batches of 8)'
+  const STORE = `LevelDB writes alone (chunks in memory, putChunks in batches of ${STORE_BATCH})`
   const INGEST_BEFORE = `${INGEST} (before)`
   const GET = 'raw read, one GET (node:http)'
   const cases = {
