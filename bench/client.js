@@ -255,8 +255,8 @@ if (mode === 'http') {
     return { ms, cpuMs }
   }
   // an untimed pass first, then deleted: on a VM, page-cache pages the guest has
-  // never touched cost the writer several times a reused one (clear_page and
-  // slow copies in its profile), which would measure the host, not LevelDB
+  // never touched cost the writer about twice the CPU of reused ones (clear_page
+  // and slow copies in its profile), which would measure the host, not LevelDB
   await writeAll(`${values.dir}-warm-up`)
   await rm(`${values.dir}-warm-up`, { recursive: true, force: true })
   const { ms, cpuMs } = await writeAll(values.dir)

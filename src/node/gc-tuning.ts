@@ -37,7 +37,8 @@ export const GC_STARTUP_FLAGS = ['--max-semi-space-size=1']
  * Applies GC_TRIGGER_FLAGS to this process. The CLI does so at start-up; an
  * application embedding a role calls it once itself, since the flags change
  * how V8 collects for everything in the process. GC_STARTUP_FLAGS cannot be
- * set this way: such an application passes them to `node` itself.
+ * set this way: such an application passes them to `node` itself, or calls
+ * restartWithGcStartupFlags first thing.
  */
 export function tuneGarbageCollector (): void {
   setFlagsFromString(GC_TRIGGER_FLAGS)
@@ -84,7 +85,7 @@ function cannotRestart (): boolean {
  * size or cannot be replaced. Call it first thing in an entry script:
  * nothing run before it survives, and preloads (`--require`, `--import`) run
  * again. Returns only when it does not restart; the process then goes on
- * with V8's default young generation.
+ * as it was started.
  */
 export function restartWithGcStartupFlags (): void {
   if (hasYoungGenerationSize() || cannotRestart()) {
