@@ -55,13 +55,18 @@ const HEAP_SIZE_FLAG = /^--(?:(?:max|min)[-_]semi[-_]space[-_]size|max[-_]heap[-
 /** Flags that attach a debugger: a restart would stop at start-up twice, under a new address. */
 const INSPECT_FLAG = /^--inspect/
 
+/** The node options this process runs with: its command line's and NODE_OPTIONS'. */
+function nodeFlags (execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string[] {
+  return [...execArgv, ...nodeOptions.split(/\s+/)]
+}
+
 /**
  * Whether this process already decides its young generation's size: on
  * node's command line or in NODE_OPTIONS, whatever the value. An operator's
  * own choice is kept.
  */
-export function hasYoungGenerationSize (execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
-  return [...execArgv, ...nodeOptions.split(/\s+/)].some(arg => HEAP_SIZE_FLAG.test(arg))
+export function hasYoungGenerationSize (execArgv?: readonly string[], nodeOptions?: string): boolean {
+  return nodeFlags(execArgv, nodeOptions).some(arg => HEAP_SIZE_FLAG.test(arg))
 }
 
 /**
@@ -76,7 +81,7 @@ function cannotRestart (): boolean {
     process.channel != null ||
     !cluster.isPrimary ||
     process.execve == null ||
-    [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some(arg => INSPECT_FLAG.test(arg))
+    nodeFlags().some(arg => INSPECT_FLAG.test(arg))
 }
 
 /**
