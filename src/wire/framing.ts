@@ -1,6 +1,5 @@
 import { byteStream } from '@libp2p/utils'
 import { ProtocolError } from '../errors.ts'
-import { SilenceTimer } from './silence.ts'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { ByteStream } from '@libp2p/utils'
 import type { DecodeOptions } from 'protons-runtime'
@@ -19,11 +18,11 @@ export interface ReadMessageOptions<T> extends AbortOptions {
   maxLength: number
   limits?: DecodeOptions<T>['limits']
   /**
-   * Once the first byte of a message has arrived, the rest must follow within
-   * this many ms. `signal` alone cannot tell a peer that is quiet between
-   * messages (fine) from one that began a message and stalled (a slow-loris).
+   * Called once the first byte of a message has arrived. A peer quiet between
+   * messages is fine; one that began a message and stalled is a slow-loris, so
+   * a caller with a `Deadline` re-arms it here for the rest of the message.
    */
-  messageTimeout?: number
+  onMessageStart?(): void
 }
 
 export interface FramedStreamInit {
@@ -96,21 +95,16 @@ export class FramedStream {
     if (first == null) {
       return null
     }
-    const deadline = options.messageTimeout == null ? undefined : new SilenceTimer(options.messageTimeout, `Message not finished within ${options.messageTimeout} ms`)
-    const rest: AbortOptions = deadline == null ? options : { signal: options.signal == null ? deadline.signal : AbortSignal.any([options.signal, deadline.signal]) }
+    options.onMessageStart?.()
+    const length = await this.readLength(first, options)
+    if (length > options.maxLength) {
+      throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
+    }
+    const data = length === 0 ? new Uint8Array(0) : (await this.takeFromPeer(length, options, `within a ${length}-byte message`)).subarray()
     try {
-      const length = await this.readLength(first, rest)
-      if (length > options.maxLength) {
-        throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
-      }
-      const data = length === 0 ? new Uint8Array(0) : (await this.takeFromPeer(length, rest, `within a ${length}-byte message`)).subarray()
-      try {
-        return codec.decode(data, { limits: options.limits })
-      } catch (err: any) {
-        throw new ProtocolError(`Malformed message: ${err.message}`)
-      }
-    } finally {
-      deadline?.clear()
+      return codec.decode(data, { limits: options.limits })
+    } catch (err: any) {
+      throw new ProtocolError(`Malformed message: ${err.message}`)
     }
   }
 

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert'
 import { logger } from '@libp2p/logger'
 import { createNode } from '../../src/node/create-node.ts'
-import { ChunkServer } from '../../src/protocols/chunk/index.ts'
+import { CHUNK_PROTOCOL, ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest, ChunkServer, ChunkSession } from '../../src/protocols/chunk/index.ts'
+import { FramedStream, encodeFrame } from '../../src/wire/framing.ts'
 import { PeerSource } from '../../src/fetch/sources.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
@@ -60,6 +61,37 @@ describe('chunk protocol', () => {
     verifyChunk(resource.manifest, 1, await source.request(1))
     await source.close()
     assert.equal(chunkServer.stats.rejected, rejected, 'an idle client is not counted as an offender')
+  })
+
+  it('gives up on a holder that stops answering, one chunk timeout after asking, and not before', async () => {
+    // a holder that answers chunk 0, then reads requests and answers nothing
+    const silent = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
+    await silent.start()
+    try {
+      await silent.handle(CHUNK_PROTOCOL, async (stream) => {
+        const framed = new FramedStream(stream)
+        await framed.read(ChunkOpen, { maxLength: 1024 })
+        await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse)
+        for (let request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 }); request != null; request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 })) {
+          if (request.index === 0) {
+            const data = await store.getChunk(resource.id, 0)
+            await framed.writeBytes(encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index: 0, length: CHUNK, error: '' })))
+            await framed.writeBytes(data ?? new Uint8Array(0))
+          }
+        }
+      })
+      const session = await ChunkSession.open(client, silent.getMultiaddrs(), resource.id, { chunkSize: CHUNK, chunkTimeout: 300 })
+      verifyChunk(resource.manifest, 0, await session.request(0))
+      // longer than the timeout: the answered chunk's clock must have stopped
+      await new Promise(resolve => setTimeout(resolve, 500))
+      const asked = performance.now()
+      await assert.rejects(session.request(1), { name: 'TimeoutError', message: 'Chunk 1 not received within 300 ms' })
+      const ms = performance.now() - asked
+      assert.ok(ms >= 290 && ms < 2_000, `gave up after ${ms} ms`)
+      assert.equal(session.stream.status, 'aborted')
+    } finally {
+      await silent.stop()
+    }
   })
 
   it('refuses an index past the end without serving it', async () => {

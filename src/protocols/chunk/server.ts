@@ -10,7 +10,7 @@ import { InvalidOptionError } from '../../errors.ts'
 import { FramedStream, encodeFrame } from '../../wire/framing.ts'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { publisherOf, verifyToken } from '../../access/token.ts'
-import { SilenceTimer } from '../../wire/silence.ts'
+import { Deadline } from '../../wire/deadline.ts'
 import type { PeerAllowance } from './limits.ts'
 import type { Manifest } from '../../content/manifest.ts'
 import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
@@ -120,18 +120,20 @@ export class ChunkServer {
       await this.busy(stream, slot)
       return
     }
-    const closed = new AbortController()
-    const onClose = (): void => { closed.abort(new Error('Stream closed')) }
+    // one timer and one signal for every wait on this stream, and for its closing
+    const deadline = new Deadline()
+    const onClose = (): void => { deadline.abort(new Error('Stream closed')) }
     stream.addEventListener('close', onClose)
     try {
-      await this.serveSlot(stream, connection, slot, closed.signal)
+      await this.serveSlot(stream, connection, slot, deadline)
     } finally {
       stream.removeEventListener('close', onClose)
+      deadline.disarm()
       this.peers.release(connection.remotePeer)
     }
   }
 
-  private async serveSlot (stream: Stream, connection: Connection, slot: PeerAllowance, closed: AbortSignal): Promise<void> {
+  private async serveSlot (stream: Stream, connection: Connection, slot: PeerAllowance, deadline: Deadline): Promise<void> {
     const { log, provider } = this.init
     const openTimeout = this.init.openTimeout ?? OPEN_TIMEOUT
     const framed = new FramedStream(stream, { maxBufferSize: SERVER_READ_BUFFER })
@@ -162,13 +164,21 @@ export class ChunkServer {
       await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
       this.stats.active++
       active = true
+      const idleTimeout = this.init.idleTimeout ?? IDLE_TIMEOUT
+      const messageTimeout = this.init.messageTimeout ?? MESSAGE_TIMEOUT
+      let betweenRequests = true
+      const onMessageStart = (): void => {
+        betweenRequests = false
+        deadline.arm(messageTimeout, `Request not finished within ${messageTimeout} ms`)
+      }
       while (true) {
-        const idle = AbortSignal.timeout(this.init.idleTimeout ?? IDLE_TIMEOUT)
+        betweenRequests = true
+        deadline.arm(idleTimeout, `No request within ${idleTimeout} ms`)
         let request: ChunkRequest | null
         try {
-          request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: idle, messageTimeout: this.init.messageTimeout ?? MESSAGE_TIMEOUT })
+          request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: deadline.signal, onMessageStart })
         } catch (err) {
-          if (!idle.aborted) {
+          if (!(deadline.expired && betweenRequests)) {
             throw err
           }
           // an idle client (a paused player) is not misbehaving: end the stream politely
@@ -178,12 +188,13 @@ export class ChunkServer {
         if (request == null) {
           break
         }
+        deadline.disarm()
         // backpressure, not refusal: a peer past its rate waits for its answers,
         // and one that keeps asking anyway overflows the read buffer above
-        if (await slot.requests.take(1, closed) > 0) {
+        if (await slot.requests.take(1, deadline.signal) > 0) {
           this.stats.delayed++
         }
-        await this.answer(framed, id, manifest, request.index, closed)
+        await this.answer(framed, id, manifest, request.index, deadline)
       }
       // a viewer that stopped reading holds the close no longer than it could hold an answer
       await stream.close({ signal: AbortSignal.timeout(this.init.writeTimeout ?? WRITE_TIMEOUT) })
@@ -198,25 +209,25 @@ export class ChunkServer {
     }
   }
 
-  private async answer (framed: FramedStream, id: CID, manifest: Manifest, index: number, closed: AbortSignal): Promise<void> {
+  private async answer (framed: FramedStream, id: CID, manifest: Manifest, index: number, deadline: Deadline): Promise<void> {
     const chunks = chunkCount(manifest)
     if (index >= chunks) {
-      await this.send(framed, closed, index, async (signal) => {
+      await this.send(deadline, index, async (signal) => {
         await framed.write({ status: ChunkHeader.Status.OUT_OF_RANGE, index, length: 0, error: `Resource has ${chunks} chunks` }, ChunkHeader, { signal })
       })
       return
     }
     // the upload budget is spent before the read, so a paced answer holds no chunk in memory
     // while it waits, and before the write timer starts: our own pacing is not the viewer's stall
-    await this.upload?.take(chunkLength(manifest, index), closed)
+    await this.upload?.take(chunkLength(manifest, index), deadline.signal)
     const data = await this.init.provider.getChunk(id, index)
     if (data == null) {
-      await this.send(framed, closed, index, async (signal) => {
+      await this.send(deadline, index, async (signal) => {
         await framed.write({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' }, ChunkHeader, { signal })
       })
       return
     }
-    await this.send(framed, closed, index, async (signal) => {
+    await this.send(deadline, index, async (signal) => {
       // header and bytes in one send: a stream closed at shutdown never ends between them,
       // which a viewer would rightly take for a truncating holder
       const header = encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }))
@@ -241,19 +252,19 @@ export class ChunkServer {
   }
 
   /** One answer under the write timeout: a viewer that stops reading pins its chunk no longer than that. */
-  private async send (framed: FramedStream, closed: AbortSignal, index: number, write: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  private async send (deadline: Deadline, index: number, write: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const writeTimeout = this.init.writeTimeout ?? WRITE_TIMEOUT
-    const timer = new SilenceTimer(writeTimeout, `Viewer took no answer to chunk ${index} within ${writeTimeout} ms`)
+    deadline.arm(writeTimeout, `Viewer took no answer to chunk ${index} within ${writeTimeout} ms`)
     try {
-      await write(AbortSignal.any([timer.signal, closed]))
+      await write(deadline.signal)
     } catch (err) {
-      if (timer.signal.aborted) {
+      if (deadline.expired) {
         this.stats.stalled++
-        throw timer.signal.reason
+        throw deadline.signal.reason
       }
       throw err
     } finally {
-      timer.clear()
+      deadline.disarm()
     }
   }
 

@@ -3,6 +3,7 @@ import { CHUNK_PROTOCOL, CHUNK_TIMEOUT, DEFAULT_PIPELINE_WINDOW, MAX_HEADER_LENG
 import { AccessDeniedError, NotHeldError, ProtocolError, RemoteError } from '../../errors.ts'
 import { FramedStream, encodeFrame } from '../../wire/framing.ts'
 import { withTimeout } from '../../wire/request.ts'
+import { Deadline } from '../../wire/deadline.ts'
 import type { DialTarget } from '../../wire/request.ts'
 import type { AbortOptions, Libp2p, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -28,6 +29,8 @@ export class ChunkSession {
   private readonly framed: FramedStream
   private readonly chunkSize: number
   private readonly chunkTimeout: number
+  /** Answers are read one at a time: one timer serves them all. */
+  private readonly deadline = new Deadline()
   private tail: Promise<unknown> = Promise.resolve()
   private failure?: Error
   private outstanding = 0
@@ -105,8 +108,9 @@ export class ChunkSession {
     if (this.failure != null) {
       throw this.failure
     }
+    this.deadline.arm(this.chunkTimeout, `Chunk ${index} not received within ${this.chunkTimeout} ms`)
+    const signal = this.deadline.signal
     try {
-      const signal = AbortSignal.timeout(this.chunkTimeout)
       const header = await this.framed.read(ChunkHeader, { maxLength: MAX_HEADER_LENGTH, signal })
       if (header.index !== index) {
         throw new ProtocolError(`Asked for chunk ${index}, got chunk ${header.index}`)
@@ -121,6 +125,8 @@ export class ChunkSession {
     } catch (err: any) {
       this.fail(err)
       throw err
+    } finally {
+      this.deadline.disarm()
     }
   }
 
