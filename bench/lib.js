@@ -53,18 +53,40 @@ export async function startChild (script, args, { onLine, env, timeout = 60_000,
   return { child, info, pid: child.pid }
 }
 
+/**
+ * How long a child that has printed its result may take to exit. Node can
+ * deadlock in its own exit (nodejs/node#54918: a background compile waits for
+ * a garbage collection the exiting main thread never runs); our clients print
+ * their one line after stopping their nodes, so the result stands.
+ */
+const EXIT_GRACE = 30_000
+
 /** Runs a child to completion and returns the last JSON line it printed. */
 export async function runChild (script, args, { timeout = 600_000 } = {}) {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.add(child)
   let out = ''
-  child.stdout.on('data', d => { out += d })
+  let stuckAtExit = false
+  let grace
+  child.stdout.on('data', d => {
+    out += d
+    clearTimeout(grace)
+    if (out.endsWith('\n')) {
+      grace = setTimeout(() => {
+        stuckAtExit = true
+        child.kill('SIGKILL')
+      }, EXIT_GRACE)
+    }
+  })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, timeout)
   // 'close', not 'exit': the last line may still sit in the pipe when the process exits
   const code = await new Promise(resolve => child.on('close', resolve))
   clearTimeout(timer)
+  clearTimeout(grace)
   children.delete(child)
-  if (code !== 0) {
+  if (stuckAtExit) {
+    console.error(`  ${script} ${args.slice(0, 2).join(' ')} printed its result but did not exit within ${EXIT_GRACE / 1000} s: killed, result kept (nodejs/node#54918)`)
+  } else if (code !== 0) {
     throw new Error(`${script} ${args.slice(0, 2).join(' ')} exited ${code}`)
   }
   return JSON.parse(out.trim().split('\n').pop())
@@ -190,7 +212,13 @@ export async function prepareResource (dir, size) {
   await mkdir(dir, { recursive: true })
   const file = join(dir, 'resource.bin')
   await writeFile(file, randomBytes(size))
-  const resource = await describeFile(file)
+  return storeResource(file, dir)
+}
+
+/** The file described as a resource (chunks of `chunkSize`, the default unless given) and stored complete under `dir`. */
+export async function storeResource (file, dir, chunkSize) {
+  await mkdir(dir, { recursive: true })
+  const resource = await describeFile(file, { chunkSize })
   const storeDir = join(dir, 'store')
   const store = await ChunkStore.open(storeDir)
   await store.addResource(resource)

@@ -1,11 +1,14 @@
 // Scenario 1: one viewer ← one super-peer holding the resource. The chunk
 // protocol against a bare libp2p stream on the same stack (its ceiling), over
-// TLS and over noise, and against node:http serving the same bytes from a file.
+// TLS and over noise, and against node:http serving the same bytes from a file;
+// and the same bytes published in 1 MiB chunks, the publisher's choice.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MB, NO_CACHE, fmt, fmtSpread, here, interleave, runChild, spread, startChild, table, transferRound, transferSummary } from '../lib.js'
+import { MB, NO_CACHE, fmt, fmtSpread, here, interleave, runChild, spread, startChild, storeResource, table, transferRound, transferSummary } from '../lib.js'
 
 export const title = '1. One viewer ← one super-peer'
+
+const LARGE_CHUNK = 1024 * 1024
 
 export async function run ({ prepared, size, rounds, label, before, dir }) {
   const server = join(here, 'server.js')
@@ -19,6 +22,9 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
   const hot = await startChild(server, ['chunk', hotStore, String(size * 2)])
   const hotArgs = ['chunk', '--target', hot.info.multiaddrs[0], '--manifest', prepared.manifestFile, '--id', prepared.id, '--encryption', 'tls']
   await runChild(client, hotArgs)
+  // the same file published with --chunk-size 1MiB: a quarter of the requests and answers
+  const large = await storeResource(prepared.file, join(dir, 'large-chunks'), LARGE_CHUNK)
+  const largeServer = await startChild(server, ['chunk', large.storeDir, NO_CACHE])
   const bare = await startChild(server, ['bare', String(size)])
   const http = await startChild(server, ['http', prepared.file])
   const cases = {}
@@ -27,6 +33,7 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     cases[`bare libp2p stream, ${encryption}`] = { server: bare, args: ['bare', '--target', bare.info.multiaddrs[0], '--bytes', String(size), '--encryption', encryption] }
   }
   cases['chunk protocol, tls, from the memory cache'] = { server: hot, args: hotArgs }
+  cases['chunk protocol, tls, 1 MiB chunks'] = { server: largeServer, args: ['chunk', '--target', largeServer.info.multiaddrs[0], '--manifest', large.manifestFile, '--id', large.id, '--encryption', 'tls'] }
   cases['node:http (plaintext)'] = { server: http, args: ['http', '--target', http.info.url] }
   if (before != null) {
     // the same chunk path from another checkout (built, with these bench scripts): before/after in one run
@@ -55,7 +62,9 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     'bare tls ÷ node:http (the stack\'s own ceiling)': ratio('bare libp2p stream, tls', 'node:http (plaintext)'),
     'chunk tls ÷ chunk noise': ratio('chunk protocol, tls', 'chunk protocol, noise'),
     'chunk tls from the memory cache ÷ bare, tls (goal ≥ 0.95)': ratio('chunk protocol, tls, from the memory cache', 'bare libp2p stream, tls'),
-    'chunk tls from the memory cache ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls, from the memory cache', 'node:http (plaintext)')
+    'chunk tls from the memory cache ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls, from the memory cache', 'node:http (plaintext)'),
+    'chunk tls, 1 MiB ÷ 256 KiB chunks, MB/s': ratio('chunk protocol, tls, 1 MiB chunks', 'chunk protocol, tls'),
+    'chunk tls, 1 MiB ÷ 256 KiB chunks, server CPU-s': summary['chunk protocol, tls, 1 MiB chunks'].serverCpuS.median / summary['chunk protocol, tls'].serverCpuS.median
   }
   if (before != null) {
     ratios['chunk tls: after ÷ before, MB/s'] = ratio('chunk protocol, tls', 'chunk protocol, tls (before)')
