@@ -61,7 +61,11 @@ export async function startChild (script, args, { onLine, env, timeout = 60_000,
  */
 const EXIT_GRACE = 30_000
 
-/** Runs a child to completion and returns the last JSON line it printed. */
+/**
+ * Runs a child to completion and returns the last JSON line it printed. Our
+ * children print one line, at the end: one still running EXIT_GRACE after a
+ * line is taken to be stuck in its exit.
+ */
 export async function runChild (script, args, { timeout = 600_000 } = {}) {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.add(child)

@@ -1,7 +1,7 @@
 import { TimeoutError } from '../errors.ts'
 
 /**
- * The one timer of a long-lived stream that waits for many things in turn: a
+ * The one signal of a long-lived stream that waits for many things in turn: a
  * request, the rest of it, the peer taking an answer. `signal` aborts when
  * the wait armed last runs out, or when `abort` ends them all (the stream
  * closed); either way the stream is done.
@@ -9,7 +9,8 @@ import { TimeoutError } from '../errors.ts'
  * A fresh `AbortSignal.timeout` per wait, joined to the stream's own signal
  * with `AbortSignal.any`, leaves a live timer and weak references behind for
  * every chunk request that the collector then has to trace (bench/RESULTS.md,
- * scenario 1): re-arming one timer on one controller does the same work.
+ * scenario 1): one controller, and a plain timer per wait cleared when the
+ * wait ends, do the same work.
  */
 export class Deadline {
   readonly signal: AbortSignal
@@ -33,7 +34,8 @@ export class Deadline {
     this.disarm()
     if (!this.signal.aborted) {
       this.message = message
-      this.timer = setTimeout(this.expire, ms)
+      // a wait's deadline never keeps a process alive by itself, as AbortSignal.timeout does not
+      this.timer = setTimeout(this.expire, ms).unref()
     }
   }
 

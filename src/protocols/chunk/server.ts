@@ -13,7 +13,7 @@ import { publisherOf, verifyToken } from '../../access/token.ts'
 import { Deadline } from '../../wire/deadline.ts'
 import type { PeerAllowance } from './limits.ts'
 import type { Manifest } from '../../content/manifest.ts'
-import type { Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Logger, PeerId, Stream, StreamCloseEvent } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 /** What a chunk server serves from: the chunk store of a super-peer or preloader. */
@@ -120,9 +120,10 @@ export class ChunkServer {
       await this.busy(stream, slot)
       return
     }
-    // one timer and one signal for every wait on this stream, and for its closing
+    // a stream waits thousands of times; a fresh signal per wait costs the collector more than the read
     const deadline = new Deadline()
-    const onClose = (): void => { deadline.abort(new Error('Stream closed')) }
+    // a reset's own error says more in the log than that the stream closed
+    const onClose = (evt: StreamCloseEvent): void => { deadline.abort(evt.error ?? new Error('Stream closed')) }
     stream.addEventListener('close', onClose)
     try {
       await this.serveSlot(stream, connection, slot, deadline)
@@ -188,6 +189,7 @@ export class ChunkServer {
         if (request == null) {
           break
         }
+        // our own pacing below is not the viewer's delay
         deadline.disarm()
         // backpressure, not refusal: a peer past its rate waits for its answers,
         // and one that keeps asking anyway overflows the read buffer above
