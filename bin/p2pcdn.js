@@ -5,6 +5,7 @@ if (major < 22) {
   process.stderr.write(`p2pcdn: needs Node.js >= 22, found ${process.versions.node}. Run it through npx or npm scripts, which use the project's bundled Node.\n`)
   process.exit(1)
 }
+const EXIT_GRACE_MS = 5_000
 const { restartWithGcStartupFlags, tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
 const { movesChunks } = await import('../dist/src/cli/gc-startup.js')
 // before anything else, since it replaces the process when it restarts it;
@@ -15,5 +16,10 @@ if (movesChunks(process.argv.slice(2))) {
 // the marking triggers cost nothing where few chunks pass: every command sets them
 tuneGarbageCollector()
 const { main } = await import('../dist/src/cli/main.js')
-// exit explicitly: a stopped libp2p node can leave timers that would hold the process open
-process.exit(await main(process.argv))
+const code = await main(process.argv)
+// let the process end on its own: process.exit() shuts V8's worker threads down under a live
+// heap, and one compiling in the background while it waits for a collection then never
+// returns (nodejs/node#54918). A stopped libp2p node can leave timers for about a second;
+// anything holding the process open longer than EXIT_GRACE_MS is cut short.
+process.exitCode = code
+setTimeout(() => { process.exit(code) }, EXIT_GRACE_MS).unref()

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert'
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
 import { join } from 'node:path'
-import { ChildNode } from '../../src/cli/child-node.ts'
+import { BIN, ChildNode } from '../../src/cli/child-node.ts'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { parseResourceId } from '../../src/content/resource-id.ts'
 import { eventually, randomFile, runCli, sha256File, tempDir } from '../helpers.ts'
@@ -182,5 +184,26 @@ describe('cli: a network of processes on 127.0.0.1', function () {
     assert.match(String(ready.dropped), new RegExp(`^${id} \\(Manifest does not match resource id`))
     const held = await again.waitFor(e => e.event === 'resource-held' && e.id === id, 30_000)
     assert.equal(held.bytes, SIZE)
+  })
+})
+
+describe('cli: how a command ends', function () {
+  this.timeout(30_000)
+
+  it('ends on its own once its work is done, with its exit status, even with a parent on an IPC channel', async () => {
+    const dir = await tempDir()
+    try {
+      for (const [args, status] of [[['key', 'new', join(dir.path, 'a.key')], 0], [['key', 'new', join(dir.path, 'a.key')], 2]] as const) {
+        const started = performance.now()
+        const child = fork(BIN, [...args], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+        const [code] = await once(child, 'exit')
+        const ms = performance.now() - started
+        assert.equal(code, status)
+        // neither the parent's channel nor anything the command leaves behind holds it until the exit grace (5 s) cuts it short
+        assert.ok(ms < 4_000, `${args.join(' ')} took ${Math.round(ms)} ms to exit`)
+      }
+    } finally {
+      await dir.remove()
+    }
   })
 })
