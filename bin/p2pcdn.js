@@ -19,7 +19,8 @@ const { main } = await import('../dist/src/cli/main.js')
 const code = await main(process.argv)
 // let the process end on its own: process.exit() shuts V8's worker threads down under a live
 // heap, and one compiling in the background while it waits for a collection then never
-// returns (nodejs/node#54918). A stopped libp2p node can leave timers for about a second;
-// anything holding the process open longer than EXIT_GRACE_MS is cut short.
+// returns (nodejs/node#54918); an ending process tears the heap down first, which releases it.
+// A stopped libp2p node can leave timers for about a second; anything holding the process
+// open longer than EXIT_GRACE_MS is cut short.
 process.exitCode = code
 setTimeout(() => { process.exit(code) }, EXIT_GRACE_MS).unref()

@@ -139,9 +139,16 @@ Examples:
         [`p2pcdn ${node.role} ready`, `  peer id: ${node.peerId.toString()}`, ...multiaddrs.map(a => `  listening on ${a}`),
           ...Object.entries(facts).map(([k, v]) => `  ${k}: ${String(v)}`)].join('\n'))
       await new Promise<void>(resolve => {
+        const reload = (): void => {
+          node.reloadAccess().catch((err: any) => {
+            out.event({ event: 'access-reload-failed', role: node.role, error: err.message }, `p2pcdn ${node.role}: allow lists not reloaded: ${err.message}`)
+          })
+        }
         const stop = (signal: string): void => {
+          // the process outlives the node by a moment (it ends on its own): a late SIGHUP must not reach a stopped node
           process.off('SIGINT', stop)
           process.off('SIGTERM', stop)
+          process.off('SIGHUP', reload)
           out.event({ event: 'stopping', role: node.role, signal }, `p2pcdn ${node.role}: ${signal}, stopping`)
           node.stop().then(resolve, (err: any) => {
             process.stderr.write(`p2pcdn: stop failed: ${err.message}\n`)
@@ -150,11 +157,7 @@ Examples:
         }
         process.on('SIGINT', stop)
         process.on('SIGTERM', stop)
-        process.on('SIGHUP', () => {
-          node.reloadAccess().catch((err: any) => {
-            out.event({ event: 'access-reload-failed', role: node.role, error: err.message }, `p2pcdn ${node.role}: allow lists not reloaded: ${err.message}`)
-          })
-        })
+        process.on('SIGHUP', reload)
       })
       out.event({ event: 'stopped', role: node.role }, `p2pcdn ${node.role} stopped`)
     })

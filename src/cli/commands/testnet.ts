@@ -104,16 +104,13 @@ async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
     out.event({ event: 'testnet-node', role: 'selector', peerId: selector.peerId, multiaddrs: selector.multiaddrs }, `selector   ${selectorAddr}`)
     const joinArgs = ['--selector', selectorAddr]
     const superPeerList = ['--allow', join(dir, 'super-peers.txt')]
-    const services = await Promise.all([
-      ChildNode.start(['start', '--role', 'tracker', ...joinArgs, ...superPeerList, '--data-dir', join(dir, 'tracker')]),
-      ChildNode.start(['start', '--role', 'preloader', ...joinArgs, ...superPeerList, '--publishers', join(dir, 'publishers.txt'), '--refresh', '1000', '--data-dir', join(dir, 'preloader')])
+    const services = await startAll(nodes, [
+      ['start', '--role', 'tracker', ...joinArgs, ...superPeerList, '--data-dir', join(dir, 'tracker')],
+      ['start', '--role', 'preloader', ...joinArgs, ...superPeerList, '--publishers', join(dir, 'publishers.txt'), '--refresh', '1000', '--data-dir', join(dir, 'preloader')]
     ])
-    nodes.push(...services)
     out.event({ event: 'testnet-node', role: 'tracker', peerId: services[0].peerId }, `tracker    ${services[0].peerId}`)
     out.event({ event: 'testnet-node', role: 'preloader', peerId: services[1].peerId }, `preloader  ${services[1].peerId}`)
-    const superPeers = await Promise.all(Array.from({ length: supers }, async (_, i) =>
-      ChildNode.start(['start', '--role', 'super', ...joinArgs, '--data-dir', join(dir, `super-${i}`)])))
-    nodes.push(...superPeers)
+    const superPeers = await startAll(nodes, Array.from({ length: supers }, (_, i) => ['start', '--role', 'super', ...joinArgs, '--data-dir', join(dir, `super-${i}`)]))
     for (const sp of superPeers) {
       out.event({ event: 'testnet-node', role: 'super', peerId: sp.peerId }, `super-peer ${sp.peerId}`)
     }
@@ -147,6 +144,21 @@ async function runTestnet (flags: TestnetFlags, out: Output): Promise<boolean> {
     await Promise.all(nodes.map(async node => node.stop()))
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Starts nodes together and adds each one that started to `nodes`, which the
+ * caller stops: when one fails, the others must not outlive the testnet.
+ */
+async function startAll (nodes: ChildNode[], argLists: string[][]): Promise<ChildNode[]> {
+  const results = await Promise.allSettled(argLists.map(async args => ChildNode.start(args)))
+  const started = results.flatMap(result => result.status === 'fulfilled' ? [result.value] : [])
+  nodes.push(...started)
+  const failure = results.find(result => result.status === 'rejected')
+  if (failure != null) {
+    throw failure.reason
+  }
+  return started
 }
 
 export function testnetCommand (): Command {

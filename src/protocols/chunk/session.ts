@@ -29,7 +29,7 @@ export class ChunkSession {
   private readonly framed: FramedStream
   private readonly chunkSize: number
   private readonly chunkTimeout: number
-  /** Answers are read one at a time: one timer serves them all. */
+  /** Answers are read one at a time: one signal serves them all. */
   private readonly deadline = new Deadline()
   private tail: Promise<unknown> = Promise.resolve()
   private failure?: Error
