@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path'
 import { MANIFEST_VERSION, PRELOADER_SOURCE, encodeResource, sha256Of } from './manifest.ts'
 import { mediaTypeOf } from './media-type.ts'
 import { DEFAULT_CHUNK_SIZE } from './limits.ts'
-import { SilenceTimer } from '../wire/silence.ts'
+import { Deadline } from '../wire/deadline.ts'
 import { httpGet } from '../fetch/http-get.ts'
 import { RemoteError } from '../errors.ts'
 import type { Resource } from './manifest.ts'
@@ -84,7 +84,8 @@ export async function describeFile (path: string, options: DescribeOptions = {})
 /** Hashes the body of an http(s) URL into a manifest whose bytes stay at that URL. */
 export async function describeUrl (url: string, options: DescribeOptions = {}): Promise<Resource> {
   // an origin that sends nothing for 30 s is not going to finish
-  const silence = new SilenceTimer(URL_IDLE_TIMEOUT, `${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)
+  const silence = new Deadline()
+  silence.arm(URL_IDLE_TIMEOUT, `${url} sent nothing for ${URL_IDLE_TIMEOUT / 1000} s`)
   const signal = options.signal == null ? silence.signal : AbortSignal.any([options.signal, silence.signal])
   try {
     return await describeResponse(url, signal, silence.heard, options)
@@ -92,7 +93,7 @@ export async function describeUrl (url: string, options: DescribeOptions = {}): 
     // the body fails with Node's AbortError: say why it was aborted
     throw signal.aborted ? signal.reason : err
   } finally {
-    silence.clear()
+    silence.disarm()
   }
 }
 

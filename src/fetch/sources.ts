@@ -1,6 +1,6 @@
 import { ChunkSession } from '../protocols/chunk/session.ts'
 import { RemoteError } from '../errors.ts'
-import { SilenceTimer } from '../wire/silence.ts'
+import { Deadline } from '../wire/deadline.ts'
 import { chunkLength } from '../content/manifest.ts'
 import { peerInfoToDialTarget } from '../wire/peers.ts'
 import { httpGet } from './http-get.ts'
@@ -267,7 +267,8 @@ export class HttpRangeSource implements ChunkSource {
 
   private async readRange (start: number, end: number, sizes: number[], settle: Array<PromiseWithResolvers<Uint8Array>>): Promise<void> {
     // the deadline is for silence, not for the whole span: a slow origin that keeps sending is fine
-    const silence = new SilenceTimer(this.timeout, `Origin sent nothing for ${this.timeout} ms`)
+    const silence = new Deadline()
+    silence.arm(this.timeout, `Origin sent nothing for ${this.timeout} ms`)
     const signal = AbortSignal.any([this.controller.signal, silence.signal])
     try {
       const response = await httpGet(this.label, { headers: { range: `bytes=${start}-${end}` }, signal })
@@ -279,7 +280,7 @@ export class HttpRangeSource implements ChunkSource {
     } catch (err) {
       throw signal.aborted ? signal.reason : err
     } finally {
-      silence.clear()
+      silence.disarm()
     }
   }
 

@@ -70,7 +70,7 @@ export function hasYoungGenerationSize (execArgv?: readonly string[], nodeOption
 }
 
 /**
- * Why this process cannot be replaced by a fresh one, if it cannot: its
+ * Whether this process cannot be replaced by a fresh one: its
  * parent talks to it over an IPC channel (`fork`, `node --watch`, cluster
  * workers), which a new process image would not inherit; a debugger is
  * attached; it is a worker thread; node has no `process.execve` (Windows,

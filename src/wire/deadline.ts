@@ -4,7 +4,9 @@ import { TimeoutError } from '../errors.ts'
  * The one signal of a long-lived stream that waits for many things in turn: a
  * request, the rest of it, the peer taking an answer. `signal` aborts when
  * the wait armed last runs out, or when `abort` ends them all (the stream
- * closed); either way the stream is done.
+ * closed); either way the stream is done. A wait for silence rather than for
+ * a whole transfer calls `heard` for every piece that arrives: a slow peer
+ * that keeps sending is fine, one that stops is not.
  *
  * A fresh `AbortSignal.timeout` per wait, joined to the stream's own signal
  * with `AbortSignal.any`, leaves a live timer and weak references behind for
@@ -37,6 +39,11 @@ export class Deadline {
       // a wait's deadline never keeps a process alive by itself, as AbortSignal.timeout does not
       this.timer = setTimeout(this.expire, ms).unref()
     }
+  }
+
+  /** Starts the armed wait over, as long as it was: for every piece a transfer receives. */
+  readonly heard = (): void => {
+    this.timer?.refresh()
   }
 
   /** Stops the clock: what the stream waits for now (our own pacing) is not the peer's delay. */

@@ -17,6 +17,21 @@ describe('deadline', () => {
     assert.equal(deadline.signal.reason.message, 'second wait')
   })
 
+  it('waits for silence: each piece heard starts the wait over', async () => {
+    const deadline = new Deadline()
+    deadline.arm(40, 'silent for 40 ms')
+    for (let i = 0; i < 4; i++) {
+      await sleep(20)
+      deadline.heard()
+    }
+    assert.equal(deadline.signal.aborted, false, '80 ms in all, never 40 ms silent')
+    await sleep(70)
+    assert.equal(deadline.signal.reason.message, 'silent for 40 ms')
+    // heard after the end changes nothing
+    deadline.heard()
+    assert.equal(deadline.expired, true)
+  })
+
   it('does not run while disarmed', async () => {
     const deadline = new Deadline()
     deadline.arm(20, 'a wait')

@@ -167,15 +167,17 @@ export class ChunkServer {
       this.stats.active++
       active = true
       const idleTimeout = this.init.idleTimeout ?? IDLE_TIMEOUT
+      const idleMessage = `No request within ${idleTimeout} ms`
       const messageTimeout = this.init.messageTimeout ?? MESSAGE_TIMEOUT
+      const stalledMessage = `Request not finished within ${messageTimeout} ms`
       let betweenRequests = true
       const onMessageStart = (): void => {
         betweenRequests = false
-        deadline.arm(messageTimeout, `Request not finished within ${messageTimeout} ms`)
+        deadline.arm(messageTimeout, stalledMessage)
       }
       while (true) {
         betweenRequests = true
-        deadline.arm(idleTimeout, `No request within ${idleTimeout} ms`)
+        deadline.arm(idleTimeout, idleMessage)
         let request: ChunkRequest | null
         try {
           request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: deadline.signal, onMessageStart })
