@@ -166,6 +166,26 @@ describe('chunk store', () => {
     await raw.close()
   })
 
+  it('serves a chunk read again only while its bytes are still the ones its hash verified', async () => {
+    const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])
+    const store = await ChunkStore.open(dir.path)
+    await store.addResource(resource)
+    await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    const corrupt: Array<{ index: number, message: string }> = []
+    const provider = storeChunkProvider(store, { onCorrupt: (_id, index, err) => { corrupt.push({ index, message: err.message }) } })
+    for (let read = 0; read < 2; read++) {
+      assert.ok(Buffer.from(chunks[1]).equals(await provider.getChunk(resource.id, 1) ?? Buffer.alloc(0)), `read ${read}`)
+    }
+    // the bytes change on disk after they were verified and served
+    const changed = Uint8Array.from(chunks[1])
+    changed[CHUNK >> 1] ^= 0x01
+    await store.sublevel('chunk').put(`${resource.id.toString()}/00000001`, changed)
+    assert.equal(await provider.getChunk(resource.id, 1), undefined, 'answered as unavailable')
+    assert.deepEqual(corrupt, [{ index: 1, message: 'Chunk 1 changed since it was verified' }])
+    assert.ok(Buffer.from(chunks[2]).equals(await provider.getChunk(resource.id, 2) ?? Buffer.alloc(0)))
+    await store.close()
+  })
+
   for (const threadedReads of [false, true]) {
     it(`names a chunk LevelDB cannot read (${threadedReads ? 'thread pool' : 'event loop'}) and answers it as unavailable, keeping the rest`, async () => {
       const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])
