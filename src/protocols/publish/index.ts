@@ -2,6 +2,7 @@ import { ChunkUpload, PublishRequest, PublishResponse } from './pb.ts'
 import { MAX_CHUNK_SIZE, MAX_MANIFEST_LENGTH } from '../../content/limits.ts'
 import { AccessDeniedError, RemoteError, TimeoutError } from '../../errors.ts'
 import { FramedStream } from '../../wire/framing.ts'
+import { Deadline } from '../../wire/deadline.ts'
 import type { Resource } from '../../content/manifest.ts'
 import type { DialTarget } from '../../wire/request.ts'
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
@@ -48,26 +49,7 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
     // listen for its answer while sending, and stop sending once it comes
     const answered = new AbortController()
     const reading = framed.read(PublishResponse, { maxLength: MAX_PUBLISH_RESPONSE_LENGTH, signal: AbortSignal.any([answered.signal, ...(options.signal == null ? [] : [options.signal])]) })
-    const early = new AbortController()
-    reading.then(() => { early.abort() }, () => { early.abort() })
-    let index = 0
-    let sent = 0
-    try {
-      for await (const data of options.chunks ?? []) {
-        if (early.signal.aborted) {
-          break
-        }
-        // a write waiting for window must also stop when the answer comes first
-        await framed.write({ index, data }, ChunkUpload, { signal: AbortSignal.any([stepSignal(), early.signal]) })
-        sent += data.byteLength
-        options.onUploaded?.(index, sent)
-        index++
-      }
-    } catch (err) {
-      if (!early.signal.aborted) {
-        throw err
-      }
-    }
+    await upload(framed, reading, options)
     const timer = setTimeout(() => { answered.abort(new TimeoutError('The preloader did not answer the publish in time')) }, PUBLISH_STEP_TIMEOUT)
     let response: PublishResponse
     try {
@@ -86,5 +68,47 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
   } catch (err: any) {
     stream.abort(err)
     throw err
+  }
+}
+
+/**
+ * Sends the chunks, each within a step's time, and stops early once the
+ * preloader answers (it refused the publish). One deadline serves every
+ * chunk: a timer and joined signals per chunk would pile up for the collector
+ * over a large upload, as they did on the chunk path.
+ */
+async function upload (framed: FramedStream, answer: Promise<unknown>, options: PublishOptions): Promise<void> {
+  const deadline = new Deadline()
+  let answered = false
+  const stop = (): void => {
+    answered = true
+    deadline.abort(new Error('The preloader answered before the upload ended'))
+  }
+  answer.then(stop, stop)
+  const onAbort = (): void => { deadline.abort(options.signal?.reason) }
+  options.signal?.addEventListener('abort', onAbort)
+  let index = 0
+  let sent = 0
+  try {
+    options.signal?.throwIfAborted()
+    for await (const data of options.chunks ?? []) {
+      if (answered) {
+        break
+      }
+      deadline.arm(PUBLISH_STEP_TIMEOUT, `Chunk ${index} not sent within ${PUBLISH_STEP_TIMEOUT} ms`)
+      // a write waiting for window must also stop when the answer comes first
+      await framed.write({ index, data }, ChunkUpload, { signal: deadline.signal })
+      deadline.disarm()
+      sent += data.byteLength
+      options.onUploaded?.(index, sent)
+      index++
+    }
+  } catch (err) {
+    if (!answered) {
+      throw err
+    }
+  } finally {
+    deadline.disarm()
+    options.signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -2,6 +2,7 @@ import { PRELOADER_SOURCE, chunkCount, decodeManifestBytes, isHttpSource, verify
 import { resourceIdOf } from '../../content/resource-id.ts'
 import { ChunkUpload, MAX_PUBLISH_REQUEST_LENGTH, MAX_REPLICAS, DEFAULT_REPLICAS, MAX_UPLOAD_FRAME_LENGTH, PUBLISH_STEP_TIMEOUT, PublishRequest, PublishResponse, UPLOAD_HIGH_WATER } from '../../protocols/publish/index.ts'
 import { FramedStream } from '../../wire/framing.ts'
+import { Deadline } from '../../wire/deadline.ts'
 import type { Catalog, CatalogEntry } from './catalog.ts'
 import type { Resource } from '../../content/manifest.ts'
 import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
@@ -44,7 +45,7 @@ export async function receivePublish (stream: Stream, connection: Connection, co
       }
       resource = await checkRequest(request)
       if (request.upload) {
-        await receiveChunks(framed, resource, context.store, step)
+        await receiveChunks(framed, resource, context.store)
       }
       entry = await context.catalog.put(resource, request.replicas === 0 ? DEFAULT_REPLICAS : request.replicas)
     } catch (err: any) {
@@ -98,15 +99,28 @@ async function checkRequest (request: PublishRequest): Promise<Resource> {
   return { id: await resourceIdOf(request.manifest), manifest, bytes: request.manifest }
 }
 
-async function receiveChunks (framed: FramedStream, resource: Resource, store: ChunkStore, step: () => AbortSignal): Promise<void> {
+async function receiveChunks (framed: FramedStream, resource: Resource, store: ChunkStore): Promise<void> {
   try {
     await store.addResource(resource)
   } catch (err: any) {
     throw new PublishRefused(PublishResponse.Status.NO_SPACE, err.message)
   }
+  // one deadline for every chunk, as on the chunk path: a timeout signal per
+  // chunk would leave a minute-long timer behind for each
+  const deadline = new Deadline()
+  try {
+    await receiveEach(framed, resource, store, deadline)
+  } finally {
+    deadline.disarm()
+  }
+}
+
+async function receiveEach (framed: FramedStream, resource: Resource, store: ChunkStore, deadline: Deadline): Promise<void> {
   let batch: StoredChunk[] = []
   for (let index = 0; index < chunkCount(resource.manifest); index++) {
-    const upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: step() })
+    deadline.arm(PUBLISH_STEP_TIMEOUT, `Chunk ${index} not received within ${PUBLISH_STEP_TIMEOUT} ms`)
+    const upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: deadline.signal })
+    deadline.disarm()
     if (upload.index !== index) {
       throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, `Expected chunk ${index}, got ${upload.index}`)
     }
