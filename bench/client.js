@@ -196,7 +196,10 @@ if (mode === 'http') {
     sessions.push(await PeerSource.open(node, peerOf(addr), resource, 'super-peer'))
   }
   print({ ready: true })
-  await new Promise(resolve => createInterface({ input: process.stdin }).once('line', resolve))
+  const start = createInterface({ input: process.stdin })
+  await new Promise(resolve => start.once('line', resolve))
+  // an open stdin would keep the process from ending
+  start.close()
   const cpu = process.cpuUsage()
   const started = performance.now()
   const latencies = []
@@ -264,4 +267,8 @@ if (mode === 'http') {
 } else {
   throw new Error(`unknown mode ${mode}`)
 }
-process.exit(0)
+// keep-alive sockets to an http origin would hold the process open
+httpAgent.destroy()
+// end on its own rather than through process.exit(), which can deadlock in V8's shutdown under a
+// live heap (nodejs/node#54918, as the CLI does); exit() is only the fallback
+setTimeout(() => { process.exit(0) }, 5000).unref()

@@ -61,4 +61,6 @@ const ms = performance.now() - started
 const used = process.cpuUsage(cpu)
 await Promise.all(nodes.map(async n => n.stop()))
 process.stdout.write(`${JSON.stringify({ requests, failures, firstError, ms, cpuMs: (used.user + used.system) / 1000, latencies })}\n`)
-process.exit(0)
+// end on its own rather than through process.exit(), which can deadlock in V8's shutdown under a
+// live heap (nodejs/node#54918, as the CLI does); exit() is only the fallback
+setTimeout(() => { process.exit(0) }, 5000).unref()
