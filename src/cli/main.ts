@@ -6,6 +6,7 @@ import { statusCommand } from './commands/status.ts'
 import { testnetCommand } from './commands/testnet.ts'
 import { keyCommand } from './commands/key.ts'
 import { tokenCommand } from './commands/token.ts'
+import { storeCommand } from './commands/store.ts'
 import { EXIT_USAGE, reportError } from './errors.ts'
 
 export function program (): Command {
@@ -14,7 +15,7 @@ export function program (): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-  for (const command of [startCommand(), publishCommand(), getCommand(), statusCommand(), testnetCommand(), keyCommand(), tokenCommand()]) {
+  for (const command of [startCommand(), publishCommand(), getCommand(), statusCommand(), testnetCommand(), keyCommand(), tokenCommand(), storeCommand()]) {
     root.addCommand(command)
   }
   // subcommands too (key new, ...): usage errors must reach main's exit code, never process.exit

@@ -199,7 +199,7 @@ export abstract class RoleNode extends TypedEventEmitter<RoleEvents> {
    * the operator told, since only repairing the store removes the damaged block.
    */
   protected chunkUnreadable (id: CID, index: number, err: Error): void {
-    this.log.error('chunk %d of %c cannot be read from the store, which needs repair - %e', index, id, err)
+    this.log.error('chunk %d of %c cannot be read from the store: stop the node and run p2pcdn store check --repair - %e', index, id, err)
     this.emit('chunk-unreadable', { id: id.toString(), chunk: index, error: err.message })
   }
 

@@ -95,6 +95,16 @@ export class ChunkStore {
     return store
   }
 
+  /**
+   * LevelDB's own repair: salvages what its log and table files still hold
+   * and drops damaged blocks with the chunks in them. Not while a node has
+   * the store open. `checkStore` with `repair` then forgets what was lost.
+   */
+  static async repair (dir: string): Promise<void> {
+    // in Node, level is classic-level, whose static repair level's universal types leave out
+    await (Level as unknown as { repair(location: string): Promise<void> }).repair(dir)
+  }
+
   private constructor (db: Level<string, Uint8Array>, init: ChunkStoreInit) {
     this.db = db
     this.capacity = init.capacity ?? Number.POSITIVE_INFINITY

@@ -4,10 +4,11 @@ import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
+import { checkStore } from '../../src/store/store-check.ts'
 import { Level } from 'level'
 import { Manifest, encodeResource, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
 import { resourceIdOf } from '../../src/content/resource-id.ts'
-import { tempDir } from '../helpers.ts'
+import { runCli, tempDir } from '../helpers.ts'
 import type { Resource } from '../../src/content/manifest.ts'
 
 const CHUNK = 16 * 1024
@@ -240,4 +241,92 @@ describe('chunk store', () => {
       await assert.rejects(store.getChunk(resource.id, 0), { code: 'LEVEL_DATABASE_NOT_OPEN' })
     })
   }
+})
+
+describe('store check', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => { await dir.remove() })
+
+  async function storeWith (path: string, chunks: Uint8Array[]): Promise<Resource> {
+    const { resource } = await resourceOf(chunks)
+    const store = await ChunkStore.open(path)
+    await store.addResource(resource)
+    await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    await store.close()
+    return resource
+  }
+
+  it('finds chunks damaged or gone, and with repair forgets them so they are fetched again', async () => {
+    const chunks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const resource = await storeWith(dir.path, chunks)
+    const id = resource.id.toString()
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    const chunkKeys = raw.sublevel<string, Uint8Array>('chunk', { valueEncoding: 'view' })
+    const damaged = Uint8Array.from(chunks[1])
+    damaged[7] ^= 0x01
+    await chunkKeys.put(`${id}/00000001`, damaged)
+    await chunkKeys.del(`${id}/00000003`)
+    await raw.close()
+
+    const store = await ChunkStore.open(dir.path)
+    const found = await checkStore(store)
+    assert.deepEqual(found.faults, [
+      { id, chunk: 1, fault: 'damaged', error: 'Chunk 1 does not match its hash' },
+      { id, chunk: 3, fault: 'missing', error: 'Chunk 3 is counted as stored but is not in the store' }
+    ])
+    assert.deepEqual({ resources: found.resources, held: found.held, chunks: found.chunks, bytes: found.bytes, forgotten: found.forgotten }, { resources: 1, held: 1, chunks: 4, bytes: 4 * CHUNK, forgotten: 0 })
+    assert.equal(store.isHeld(resource.id), true, 'a check alone changes nothing')
+
+    const progress: number[] = []
+    const repaired = await checkStore(store, { repair: true, onProgress: (bytes, total) => { progress.push(bytes / total) } })
+    assert.equal(repaired.forgotten, 2)
+    assert.deepEqual(progress, [0.25, 0.5, 0.75, 1])
+    assert.equal(store.isHeld(resource.id), false)
+    assert.deepEqual(store.missingChunks(resource.id), [1, 3])
+    await store.close()
+
+    const again = await ChunkStore.open(dir.path)
+    assert.deepEqual(again.missingChunks(resource.id), [1, 3], 'what was forgotten stays forgotten')
+    const clean = await checkStore(again)
+    assert.deepEqual({ faults: clean.faults, chunks: clean.chunks }, { faults: [], chunks: 2 })
+    await again.close()
+  })
+
+  it('p2pcdn store check: names an unreadable chunk (exit 1), mends LevelDB with --repair (exit 0), refuses a store in use', async () => {
+    const storeDir = join(dir.path, 'store')
+    const chunks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const resource = await storeWith(storeDir, chunks)
+    // opening again writes what LevelDB recovers from its log into a table file
+    await (await ChunkStore.open(storeDir)).close()
+    await damageBlockOf(storeDir, chunks[1])
+
+    const found = await runCli(['store', 'check', '--data-dir', dir.path])
+    assert.equal(found.code, 1, found.stderr)
+    assert.match(found.stdout, new RegExp(`^unreadable ${resource.id.toString()} chunk 1: Chunk 1 of \\S+ could not be read from the store: Corruption: bad block type$`, 'm'))
+    assert.match(found.stdout, /^1 faulty chunks: stop the node and run p2pcdn store check --repair$/m)
+
+    const repaired = await runCli(['store', 'check', '--data-dir', dir.path, '--repair', '--json'])
+    assert.equal(repaired.code, 0, repaired.stderr)
+    const report = JSON.parse(repaired.stdout)
+    assert.equal(report.event, 'store-checked')
+    assert.deepEqual(report.faults.map((f: any) => [f.chunk, f.fault]), [[1, 'missing']], 'LevelDB\'s repair dropped the damaged block')
+    assert.equal(report.forgotten, 1)
+
+    const clean = await runCli(['store', 'check', '--data-dir', dir.path])
+    assert.equal(clean.code, 0, clean.stderr)
+    assert.match(clean.stdout, /^checked 2 chunks \(32.0 KiB\) of 1 resources, 0 held complete\nevery chunk matches its hash\n$/)
+
+    const inUse = await ChunkStore.open(storeDir)
+    try {
+      const refused = await runCli(['store', 'check', '--data-dir', dir.path])
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /is open in a running node: stop the node first/)
+    } finally {
+      await inUse.close()
+    }
+    const nowhere = await runCli(['store', 'check', '--data-dir', join(dir.path, 'nothing')])
+    assert.equal(nowhere.code, 2)
+    assert.match(nowhere.stderr, /No chunk store in .*nothing[/]store: --data-dir is the directory a super-peer or preloader was started with/)
+  })
 })

@@ -1,0 +1,96 @@
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Command } from 'commander'
+import { ChunkStore } from '../../store/chunk-store.ts'
+import { checkStore } from '../../store/store-check.ts'
+import { InvalidOptionError, P2pcdnError } from '../../errors.ts'
+import { EXIT_FAILURE } from '../errors.ts'
+import { createOutput, formatBytes } from '../output.ts'
+import { ProgressBar } from '../progress.ts'
+import type { StoreCheck } from '../../store/store-check.ts'
+
+interface CheckFlags {
+  dataDir?: string
+  repair?: boolean
+  json?: boolean
+}
+
+/** The store is open in a running node: LevelDB allows one process at a time. */
+export class StoreInUseError extends P2pcdnError {
+  static override name = 'StoreInUseError'
+  override name = 'StoreInUseError'
+}
+
+export function storeCommand (): Command {
+  const store = new Command('store')
+    .description('check a super-peer\'s or preloader\'s chunk store, and repair it')
+    .addHelpText('after', `
+Examples:
+  p2pcdn store check --data-dir ./sp1            # exit 1 when a chunk is damaged
+  p2pcdn store check --data-dir ./sp1 --repair   # with the node stopped`)
+  store.command('check')
+    .description('read every stored chunk and check it against its hash; with --repair, mend LevelDB and forget faulty chunks so they are fetched again')
+    .requiredOption('--data-dir <dir>', 'the node\'s --data-dir (stop the node first)')
+    .option('--repair', 'run LevelDB\'s repair first, then forget every chunk that is damaged, unreadable or gone')
+    .option('--json', 'print one JSON line')
+    .action(async (flags: CheckFlags) => {
+      const out = createOutput(flags.json === true)
+      const dir = join(flags.dataDir ?? '', 'store')
+      await requireStore(dir)
+      if (flags.repair === true) {
+        out.note(`repairing LevelDB in ${dir}…`)
+        await ChunkStore.repair(dir)
+      }
+      const chunkStore = await openStore(dir)
+      const bar = new ProgressBar(flags.json !== true)
+      let result: StoreCheck
+      try {
+        result = await checkStore(chunkStore, { repair: flags.repair, onProgress: (bytes, total) => { bar.update('checking', bytes, total) } })
+      } finally {
+        bar.done()
+        await chunkStore.close()
+      }
+      out.event({ event: 'store-checked', dir, ...result }, describe(result, flags.repair === true))
+      if (result.faults.length > result.forgotten) {
+        process.exitCode = EXIT_FAILURE
+      }
+    })
+  return store
+}
+
+async function requireStore (dir: string): Promise<void> {
+  try {
+    await stat(join(dir, 'CURRENT'))
+  } catch {
+    throw new InvalidOptionError(`No chunk store in ${dir}: --data-dir is the directory a super-peer or preloader was started with`)
+  }
+}
+
+async function openStore (dir: string): Promise<ChunkStore> {
+  try {
+    return await ChunkStore.open(dir)
+  } catch (err: any) {
+    if (err.cause?.code === 'LEVEL_LOCKED') {
+      throw new StoreInUseError(`The store in ${dir} is open in a running node: stop the node first`, { cause: err })
+    }
+    throw new P2pcdnError(`The store in ${dir} cannot be opened (${err.cause?.message ?? err.message}): run p2pcdn store check --repair`, { cause: err })
+  }
+}
+
+function describe (result: StoreCheck, repair: boolean): string {
+  const lines = [`checked ${result.chunks} chunks (${formatBytes(result.bytes)}) of ${result.resources} resources, ${result.held} held complete`]
+  for (const { id, error } of result.dropped) {
+    lines.push(`removed ${id}: its manifest no longer matches its id (${error}); a super-peer fetches it again`)
+  }
+  for (const { id, chunk, fault, error } of result.faults) {
+    lines.push(`${fault} ${id} chunk ${chunk}: ${error}`)
+  }
+  if (result.faults.length === 0) {
+    lines.push('every chunk matches its hash')
+  } else if (repair) {
+    lines.push(`forgot ${result.forgotten} chunks: a super-peer fetches them again once started, while the resource is on its pre-cache list; a preloader's uploads need publishing again`)
+  } else {
+    lines.push(`${result.faults.length} faulty chunks: stop the node and run p2pcdn store check --repair`)
+  }
+  return lines.join('\n')
+}
