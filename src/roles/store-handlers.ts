@@ -2,7 +2,6 @@ import { ManifestResponse, manifestHandler } from '../protocols/manifest/index.t
 import { resourceIdFromBytes, resourceKey } from '../content/resource-id.ts'
 import { ChunkReadError, ChunkVerificationError } from '../errors.ts'
 import { handleRequests } from '../wire/request.ts'
-import { VerifiedChunks } from '../store/verified-chunks.ts'
 import type { HandlerLog } from '../wire/request.ts'
 import type { ChunkProvider } from '../protocols/chunk/index.ts'
 import type { Resource } from '../content/manifest.ts'
@@ -25,16 +24,14 @@ export interface StoreChunkProviderOptions {
 
 /**
  * Serves chunks only of resources held complete: partial ones are never
- * advertised. Each chunk read is checked before it is sent (against its
- * manifest hash, then against the CRC32 of the bytes that matched it:
- * `VerifiedChunks`), so bytes damaged on disk are answered UNAVAILABLE, never served;
+ * advertised. Each chunk read is checked before it is sent (`ChunkStore.getChunk`),
+ * so bytes damaged on disk are answered UNAVAILABLE, never served;
  * `onCorrupt` hears of them. A chunk LevelDB can no longer read is answered
  * UNAVAILABLE too, and `onUnreadable` hears of it. Chunks found good may be
  * kept in `cache`.
  */
 export function storeChunkProvider (store: ChunkStore, options: StoreChunkProviderOptions = {}): ChunkProvider {
   const { cache, onCorrupt, onUnreadable } = options
-  const verified = new VerifiedChunks()
   return {
     heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
     getChunk: async (id, index) => {
@@ -46,11 +43,9 @@ export function storeChunkProvider (store: ChunkStore, options: StoreChunkProvid
       }
       try {
         const data = await store.getChunk(id, index)
-        const resource = data == null ? undefined : store.getResource(id)
-        if (data == null || resource == null) {
+        if (data == null) {
           return undefined
         }
-        verified.verify(resource, index, data)
         cache?.set(key, index, data)
         return data
       } catch (err: any) {

@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises'
+import { crc32 } from 'node:zlib'
 import { Level } from 'level'
 import { CID } from 'multiformats/cid'
-import { chunkCount, chunkLength, verifyManifest } from '../content/manifest.ts'
-import { CapacityExceededError, ChunkReadError, InvalidManifestError, ResourceNotFoundError } from '../errors.ts'
+import { chunkCount, chunkLength, verifyChunk, verifyManifest } from '../content/manifest.ts'
+import { CapacityExceededError, ChunkReadError, ChunkVerificationError, InvalidManifestError, ResourceNotFoundError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
@@ -58,8 +59,15 @@ function chunkKey (id: string, index: number): string {
 
 const HELD = new Uint8Array([1])
 
+function checksumBytes (data: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(4)
+  new DataView(bytes.buffer).setUint32(0, crc32(data))
+  return bytes
+}
+
 /** classic-level's `fillCache`, which sublevels pass through; not in abstract-level's types. */
 const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
+const READ_VIEW = { valueEncoding: 'view' }
 
 /**
  * The LevelDB chunk store: manifests, verified chunks and which resources are
@@ -67,7 +75,13 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
  * crash leaves either the old state or the new one.
  *
  * Callers verify chunks against the manifest before storing them; the store
- * only accepts chunks of resources whose manifest it already holds.
+ * only accepts chunks of resources whose manifest it already holds. With each
+ * chunk it keeps the CRC32 of those verified bytes, and a chunk read back is
+ * checked against it: a third of the CPU of hashing it again (bench/RESULTS.md,
+ * scenario 1), and it still catches bytes changed on disk since they were
+ * verified: every change of up to 32 bits in a row, and all but one in 2^32
+ * of the rest. Viewers check every chunk's hash themselves, so a change the
+ * CRC32 misses is still never taken for the resource.
  */
 export class ChunkStore {
   readonly capacity: number
@@ -78,6 +92,8 @@ export class ChunkStore {
   private readonly db: Level<string, Uint8Array>
   private readonly manifests: Sublevel
   private readonly chunks: Sublevel
+  /** The CRC32 of each stored chunk, under the chunk's own key. */
+  private readonly checksums: Sublevel
   private readonly complete: Sublevel
   private readonly entries = new Map<string, Entry>()
   private writes: Promise<void> = Promise.resolve()
@@ -111,6 +127,7 @@ export class ChunkStore {
     this.threadedReads = init.threadedReads ?? false
     this.manifests = openSublevel(db, 'manifest')
     this.chunks = openSublevel(db, 'chunk')
+    this.checksums = openSublevel(db, 'crc')
     this.complete = openSublevel(db, 'held')
   }
 
@@ -167,6 +184,7 @@ export class ChunkStore {
     batch.del(key, { sublevel: this.manifests })
     for await (const chunk of this.chunks.keys({ gt: `${key}/`, lt: `${key}0` })) {
       batch.del(chunk, { sublevel: this.chunks })
+      batch.del(chunk, { sublevel: this.checksums })
     }
     await batch.write()
   }
@@ -287,6 +305,7 @@ export class ChunkStore {
     const batch = this.db.batch()
     for (const chunk of fresh) {
       batch.put(chunkKey(key, chunk.index), chunk.data, { sublevel: this.chunks })
+      batch.put(chunkKey(key, chunk.index), checksumBytes(chunk.data), { sublevel: this.checksums })
     }
     const remaining = entry.missing - fresh.length
     if (remaining === 0) {
@@ -310,25 +329,48 @@ export class ChunkStore {
   }
 
   /**
-   * A stored chunk's bytes, or undefined when the store has none. A chunk
-   * whose LevelDB block is damaged throws ChunkReadError; other LevelDB
-   * errors (a store closing, a process out of file handles) are thrown as
-   * they are, since they say nothing about the chunk.
+   * A stored chunk's bytes, checked against the CRC32 kept with them (a chunk
+   * stored before checksums were kept, against its manifest hash), or
+   * undefined when the store has none. Bytes that fail the check throw
+   * ChunkVerificationError; a chunk whose LevelDB block is damaged throws
+   * ChunkReadError; other LevelDB errors (a store closing, a process out of
+   * file handles) are thrown as they are, since they say nothing about the chunk.
    */
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
+    const manifest = this.manifestOf(id)
+    if (manifest == null) {
+      return undefined
+    }
     const key = chunkKey(id.toString(), index)
-    try {
-      // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
-      // block cache evicts what little else is there and costs a copy, and the
-      // cache never serves it again before it is evicted (3× faster without)
-      if (this.threadedReads) {
-        this.reads.threadPool++
-        return await this.chunks.get(key, READ_UNCACHED)
-      }
+    if (this.threadedReads) {
+      this.reads.threadPool++
+    } else {
       this.reads.eventLoop++
+    }
+    // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
+    // block cache evicts what little else is there and costs a copy, and the
+    // cache never serves it again before it is evicted (3× faster without)
+    const data = await this.read(this.chunks, key, READ_UNCACHED, id, index)
+    if (data == null) {
+      return undefined
+    }
+    const checksum = await this.read(this.checksums, key, READ_VIEW, id, index)
+    if (checksum?.byteLength !== 4) {
+      verifyChunk(manifest, index, data)
+    } else if (data.byteLength !== chunkLength(manifest, index) || crc32(data) !== new DataView(checksum.buffer, checksum.byteOffset, 4).getUint32(0)) {
+      throw new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`)
+    }
+    return data
+  }
+
+  private async read (sublevel: Sublevel, key: string, options: object, id: CID, index: number): Promise<Uint8Array | undefined> {
+    try {
+      if (this.threadedReads) {
+        return await sublevel.get(key, options)
+      }
       // the pool's promise, wake-ups and the garbage they leave cost the serving
       // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
-      return this.chunks.getSync(key, READ_UNCACHED)
+      return sublevel.getSync(key, options)
     } catch (err: any) {
       if (this.db.status !== 'open' || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
         throw err
@@ -356,6 +398,7 @@ export class ChunkStore {
     }
     const batch = this.db.batch()
     batch.del(chunkKey(key, index), { sublevel: this.chunks })
+    batch.del(chunkKey(key, index), { sublevel: this.checksums })
     if (entry.present == null) {
       batch.del(key, { sublevel: this.complete })
     }
@@ -389,6 +432,7 @@ export class ChunkStore {
     batch.del(key, { sublevel: this.manifests })
     for (let index = 0; index < chunkCount(entry.resource.manifest); index++) {
       batch.del(chunkKey(key, index), { sublevel: this.chunks })
+      batch.del(chunkKey(key, index), { sublevel: this.checksums })
     }
     await batch.write()
     this.entries.delete(key)
