@@ -59,15 +59,18 @@ function chunkKey (id: string, index: number): string {
 
 const HELD = new Uint8Array([1])
 
-function checksumBytes (data: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(4)
-  new DataView(bytes.buffer).setUint32(0, crc32(data))
-  return bytes
+const CHECKSUM_LENGTH = 4
+
+/** A chunk's stored value: its bytes, then the CRC32 of them (big-endian). */
+function withChecksum (data: Uint8Array): Uint8Array {
+  const value = new Uint8Array(data.byteLength + CHECKSUM_LENGTH)
+  value.set(data)
+  new DataView(value.buffer).setUint32(data.byteLength, crc32(data))
+  return value
 }
 
 /** classic-level's `fillCache`, which sublevels pass through; not in abstract-level's types. */
 const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
-const READ_VIEW = { valueEncoding: 'view' }
 
 /**
  * The LevelDB chunk store: manifests, verified chunks and which resources are
@@ -75,13 +78,16 @@ const READ_VIEW = { valueEncoding: 'view' }
  * crash leaves either the old state or the new one.
  *
  * Callers verify chunks against the manifest before storing them; the store
- * only accepts chunks of resources whose manifest it already holds. With each
- * chunk it keeps the CRC32 of those verified bytes, and a chunk read back is
- * checked against it: a third of the CPU of hashing it again (bench/RESULTS.md,
- * scenario 1), and it still catches bytes changed on disk since they were
- * verified: every change of up to 32 bits in a row, and all but one in 2^32
- * of the rest. Viewers check every chunk's hash themselves, so a change the
- * CRC32 misses is still never taken for the resource.
+ * only accepts chunks of resources whose manifest it already holds. Each
+ * chunk is stored with the CRC32 of those verified bytes after them, and a
+ * chunk read back is checked against it: a third of the CPU of hashing it
+ * again (bench/RESULTS.md, scenario 1), and it still catches bytes changed on
+ * disk since they were verified: every change of up to 32 bits in a row, and
+ * all but one in 2^32 of the rest. Viewers check every chunk's hash
+ * themselves, so a change the CRC32 misses is still never taken for the
+ * resource. (In the same value, not a keyspace of its own: small keys
+ * interleaved with the chunks' made LevelDB rewrite the chunks in compaction,
+ * and halved the speed of pre-caching.)
  */
 export class ChunkStore {
   readonly capacity: number
@@ -92,8 +98,6 @@ export class ChunkStore {
   private readonly db: Level<string, Uint8Array>
   private readonly manifests: Sublevel
   private readonly chunks: Sublevel
-  /** The CRC32 of each stored chunk, under the chunk's own key. */
-  private readonly checksums: Sublevel
   private readonly complete: Sublevel
   private readonly entries = new Map<string, Entry>()
   private writes: Promise<void> = Promise.resolve()
@@ -127,7 +131,6 @@ export class ChunkStore {
     this.threadedReads = init.threadedReads ?? false
     this.manifests = openSublevel(db, 'manifest')
     this.chunks = openSublevel(db, 'chunk')
-    this.checksums = openSublevel(db, 'crc')
     this.complete = openSublevel(db, 'held')
   }
 
@@ -184,7 +187,6 @@ export class ChunkStore {
     batch.del(key, { sublevel: this.manifests })
     for await (const chunk of this.chunks.keys({ gt: `${key}/`, lt: `${key}0` })) {
       batch.del(chunk, { sublevel: this.chunks })
-      batch.del(chunk, { sublevel: this.checksums })
     }
     await batch.write()
   }
@@ -304,8 +306,7 @@ export class ChunkStore {
     })
     const batch = this.db.batch()
     for (const chunk of fresh) {
-      batch.put(chunkKey(key, chunk.index), chunk.data, { sublevel: this.chunks })
-      batch.put(chunkKey(key, chunk.index), checksumBytes(chunk.data), { sublevel: this.checksums })
+      batch.put(chunkKey(key, chunk.index), withChecksum(chunk.data), { sublevel: this.chunks })
     }
     const remaining = entry.missing - fresh.length
     if (remaining === 0) {
@@ -329,8 +330,8 @@ export class ChunkStore {
   }
 
   /**
-   * A stored chunk's bytes, checked against the CRC32 kept with them (a chunk
-   * stored before checksums were kept, against its manifest hash), or
+   * A stored chunk's bytes, checked against the CRC32 stored after them (a
+   * chunk stored before checksums were kept, against its manifest hash), or
    * undefined when the store has none. Bytes that fail the check throw
    * ChunkVerificationError; a chunk whose LevelDB block is damaged throws
    * ChunkReadError; other LevelDB errors (a store closing, a process out of
@@ -350,27 +351,31 @@ export class ChunkStore {
     // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
     // block cache evicts what little else is there and costs a copy, and the
     // cache never serves it again before it is evicted (3× faster without)
-    const data = await this.read(this.chunks, key, READ_UNCACHED, id, index)
-    if (data == null) {
+    const value = await this.read(key, id, index)
+    if (value == null) {
       return undefined
     }
-    const checksum = await this.read(this.checksums, key, READ_VIEW, id, index)
-    if (checksum?.byteLength !== 4) {
-      verifyChunk(manifest, index, data)
-    } else if (data.byteLength !== chunkLength(manifest, index) || crc32(data) !== new DataView(checksum.buffer, checksum.byteOffset, 4).getUint32(0)) {
+    const length = chunkLength(manifest, index)
+    if (value.byteLength !== length + CHECKSUM_LENGTH) {
+      // stored before checksums were kept, or cut short: the hash decides
+      verifyChunk(manifest, index, value)
+      return value
+    }
+    const data = value.subarray(0, length)
+    if (crc32(data) !== new DataView(value.buffer, value.byteOffset + length, CHECKSUM_LENGTH).getUint32(0)) {
       throw new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`)
     }
     return data
   }
 
-  private async read (sublevel: Sublevel, key: string, options: object, id: CID, index: number): Promise<Uint8Array | undefined> {
+  private async read (key: string, id: CID, index: number): Promise<Uint8Array | undefined> {
     try {
       if (this.threadedReads) {
-        return await sublevel.get(key, options)
+        return await this.chunks.get(key, READ_UNCACHED)
       }
       // the pool's promise, wake-ups and the garbage they leave cost the serving
       // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
-      return sublevel.getSync(key, options)
+      return this.chunks.getSync(key, READ_UNCACHED)
     } catch (err: any) {
       if (this.db.status !== 'open' || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
         throw err
@@ -398,7 +403,6 @@ export class ChunkStore {
     }
     const batch = this.db.batch()
     batch.del(chunkKey(key, index), { sublevel: this.chunks })
-    batch.del(chunkKey(key, index), { sublevel: this.checksums })
     if (entry.present == null) {
       batch.del(key, { sublevel: this.complete })
     }
@@ -432,7 +436,6 @@ export class ChunkStore {
     batch.del(key, { sublevel: this.manifests })
     for (let index = 0; index < chunkCount(entry.resource.manifest); index++) {
       batch.del(chunkKey(key, index), { sublevel: this.chunks })
-      batch.del(chunkKey(key, index), { sublevel: this.checksums })
     }
     await batch.write()
     this.entries.delete(key)
