@@ -32,6 +32,12 @@ export class ChunkVerificationError extends P2pcdnError {
   override name = 'ChunkVerificationError'
 }
 
+/** Another process (a running node) has the chunk store open: LevelDB allows one at a time. */
+export class StoreInUseError extends P2pcdnError {
+  static override name = 'StoreInUseError'
+  override name = 'StoreInUseError'
+}
+
 /** The chunk store holds a chunk but LevelDB cannot read it back (a damaged or cut-short table file). */
 export class ChunkReadError extends P2pcdnError {
   static override name = 'ChunkReadError'

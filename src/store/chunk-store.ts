@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib'
 import { Level } from 'level'
 import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, verifyChunk, verifyManifest } from '../content/manifest.ts'
-import { CapacityExceededError, ChunkReadError, ChunkVerificationError, InvalidManifestError, ResourceNotFoundError } from '../errors.ts'
+import { CapacityExceededError, ChunkReadError, ChunkVerificationError, InvalidManifestError, ResourceNotFoundError, StoreInUseError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
@@ -59,6 +59,14 @@ function chunkKey (id: string, index: number): string {
 
 const HELD = new Uint8Array([1])
 
+/** LevelDB's lock on `dir` is held by another process: say so, rather than that the database is not open. */
+function inUse (err: any, dir: string): StoreInUseError | undefined {
+  if (err?.cause?.code !== 'LEVEL_LOCKED') {
+    return undefined
+  }
+  return new StoreInUseError(`The chunk store in ${dir} is in use by another process: a node started with the same --data-dir is running`, { cause: err })
+}
+
 const CHECKSUM_LENGTH = 4
 
 /** A chunk's stored value: its bytes, then the CRC32 of them (big-endian). */
@@ -107,10 +115,10 @@ export class ChunkStore {
     const store = new ChunkStore(new Level<string, Uint8Array>(dir, { valueEncoding: 'view' }), init)
     try {
       await store.load()
-    } catch (err) {
+    } catch (err: any) {
       // release LevelDB's lock, so the caller (or a repair) can open the directory again
       await store.close()
-      throw err
+      throw inUse(err, dir) ?? err
     }
     return store
   }
@@ -121,6 +129,19 @@ export class ChunkStore {
    * the store open. `checkStore` with `repair` then forgets what was lost.
    */
   static async repair (dir: string): Promise<void> {
+    // LevelDB's repair takes no lock of its own: make sure no node has the store open
+    const probe = new Level<string, Uint8Array>(dir)
+    try {
+      await probe.open({ createIfMissing: false })
+    } catch (err: any) {
+      const busy = inUse(err, dir)
+      if (busy != null) {
+        throw busy
+      }
+      // a store too damaged to open is what a repair is for
+    } finally {
+      await probe.close()
+    }
     // in Node, level is classic-level, whose static repair level's universal types leave out
     await (Level as unknown as { repair(location: string): Promise<void> }).repair(dir)
   }

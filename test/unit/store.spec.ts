@@ -337,9 +337,13 @@ describe('store check', () => {
 
     const inUse = await ChunkStore.open(storeDir)
     try {
-      const refused = await runCli(['store', 'check', '--data-dir', dir.path])
-      assert.equal(refused.code, 1)
-      assert.match(refused.stderr, /is open in a running node: stop the node first/)
+      // LevelDB's repair takes no lock: it must not run under a live node either
+      for (const extra of [[], ['--repair']]) {
+        const refused = await runCli(['store', 'check', '--data-dir', dir.path, ...extra])
+        assert.equal(refused.code, 1)
+        assert.match(refused.stderr, /^p2pcdn: The chunk store in \S+ is in use by another process: a node started with the same --data-dir is running$/m)
+      }
+      assert.ok(Buffer.from(chunks[0]).equals(await inUse.getChunk(resource.id, 0) ?? Buffer.alloc(0)), 'the open store is untouched')
     } finally {
       await inUse.close()
     }

@@ -15,12 +15,6 @@ interface CheckFlags {
   json?: boolean
 }
 
-/** The store is open in a running node: LevelDB allows one process at a time. */
-export class StoreInUseError extends P2pcdnError {
-  static override name = 'StoreInUseError'
-  override name = 'StoreInUseError'
-}
-
 export function storeCommand (): Command {
   const store = new Command('store')
     .description('check a super-peer\'s or preloader\'s chunk store, and repair it')
@@ -41,7 +35,7 @@ Examples:
         out.note(`repairing LevelDB in ${dir}…`)
         await ChunkStore.repair(dir)
       }
-      const chunkStore = await openStore(dir)
+      const chunkStore = await openStore(dir, flags.repair === true)
       const bar = new ProgressBar(flags.json !== true)
       let result: StoreCheck
       try {
@@ -66,14 +60,15 @@ async function requireStore (dir: string): Promise<void> {
   }
 }
 
-async function openStore (dir: string): Promise<ChunkStore> {
+async function openStore (dir: string, repaired: boolean): Promise<ChunkStore> {
   try {
     return await ChunkStore.open(dir)
   } catch (err: any) {
-    if (err.cause?.code === 'LEVEL_LOCKED') {
-      throw new StoreInUseError(`The store in ${dir} is open in a running node: stop the node first`, { cause: err })
+    if (err instanceof P2pcdnError) {
+      throw err
     }
-    throw new P2pcdnError(`The store in ${dir} cannot be opened (${err.cause?.message ?? err.message}): run p2pcdn store check --repair`, { cause: err })
+    const advice = repaired ? 'LevelDB\'s repair could not mend it' : 'run p2pcdn store check --repair'
+    throw new P2pcdnError(`The store in ${dir} cannot be opened (${err.cause?.message ?? err.message}): ${advice}`, { cause: err })
   }
 }
 
