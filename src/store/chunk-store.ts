@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
-import { crc32 } from 'node:zlib'
 import { Level } from 'level'
+import { ChunkChecksums } from './chunk-checksums.ts'
 import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, verifyChunk, verifyManifest } from '../content/manifest.ts'
 import { CapacityExceededError, ChunkReadError, ChunkVerificationError, InvalidManifestError, ResourceNotFoundError, StoreInUseError } from '../errors.ts'
@@ -41,6 +41,12 @@ interface Entry {
   present?: Uint8Array
   missing: number
   stored: number
+  /**
+   * Of the chunks stored; kept in the held mark once the resource is
+   * complete, and read from it on the first chunk read after a restart
+   * (undefined until then).
+   */
+  checksums?: ChunkChecksums
 }
 
 type Db = Level<string, Uint8Array>
@@ -67,16 +73,6 @@ function inUse (err: any, dir: string): StoreInUseError | undefined {
   return new StoreInUseError(`The chunk store in ${dir} is in use by another process: a node started with the same --data-dir is running`, { cause: err })
 }
 
-const CHECKSUM_LENGTH = 4
-
-/** A chunk's stored value: its bytes, then the CRC32 of them (big-endian). */
-function withChecksum (data: Uint8Array): Uint8Array {
-  const value = new Uint8Array(data.byteLength + CHECKSUM_LENGTH)
-  value.set(data)
-  new DataView(value.buffer).setUint32(data.byteLength, crc32(data))
-  return value
-}
-
 /** classic-level's `fillCache`, which sublevels pass through; not in abstract-level's types. */
 const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
 
@@ -86,16 +82,13 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
  * crash leaves either the old state or the new one.
  *
  * Callers verify chunks against the manifest before storing them; the store
- * only accepts chunks of resources whose manifest it already holds. Each
- * chunk is stored with the CRC32 of those verified bytes after them, and a
- * chunk read back is checked against it: a third of the CPU of hashing it
- * again (bench/RESULTS.md, scenario 1), and it still catches bytes changed on
- * disk since they were verified: every change of up to 32 bits in a row, and
- * all but one in 2^32 of the rest. Viewers check every chunk's hash
- * themselves, so a change the CRC32 misses is still never taken for the
- * resource. (In the same value, not a keyspace of its own: small keys
- * interleaved with the chunks' made LevelDB rewrite the chunks in compaction,
- * and halved the speed of pre-caching.)
+ * only accepts chunks of resources whose manifest it already holds. It keeps
+ * the CRC32 of the bytes it was given, and checks each chunk read back against
+ * it (`ChunkChecksums`). The CRC32s are the value of the resource's held
+ * mark, written once: neither in the chunks' values, which would cost every
+ * chunk a copy when pre-caching, nor under keys of their own, which
+ * interleaved with the chunks' made LevelDB rewrite chunks in compaction and
+ * halved the speed of pre-caching.
  */
 export class ChunkStore {
   readonly capacity: number
@@ -194,7 +187,7 @@ export class ChunkStore {
         missing--
         stored += chunkLength(manifest, index)
       }
-      this.entries.set(key, { resource, present, missing, stored })
+      this.entries.set(key, { resource, present, missing, stored, checksums: new ChunkChecksums(present.length) })
     }
     for (const { id } of this.dropped) {
       await this.dropDamaged(id)
@@ -251,11 +244,12 @@ export class ChunkStore {
     if (this.allocated + size > this.capacity) {
       throw new CapacityExceededError(`Resource ${key} needs ${size} bytes; ${this.free} of ${this.capacity} are free`)
     }
-    const entry: Entry = { resource, present: new Uint8Array(chunkCount(resource.manifest)), missing: chunkCount(resource.manifest), stored: 0 }
+    const chunks = chunkCount(resource.manifest)
+    const entry: Entry = { resource, present: new Uint8Array(chunks), missing: chunks, stored: 0, checksums: new ChunkChecksums(chunks) }
     this.entries.set(key, entry)
     const batch = this.db.batch()
     batch.put(key, resource.bytes, { sublevel: this.manifests })
-    if (chunkCount(resource.manifest) === 0) {
+    if (chunks === 0) {
       batch.put(key, HELD, { sublevel: this.complete })
       delete entry.present
     }
@@ -325,15 +319,26 @@ export class ChunkStore {
       seen.add(chunk.index)
       return isFresh
     })
+    const checksums = entry.checksums ?? new ChunkChecksums(present.length)
     const batch = this.db.batch()
     for (const chunk of fresh) {
-      batch.put(chunkKey(key, chunk.index), withChecksum(chunk.data), { sublevel: this.chunks })
+      batch.put(chunkKey(key, chunk.index), chunk.data, { sublevel: this.chunks })
+      checksums.record(chunk.index, chunk.data)
     }
     const remaining = entry.missing - fresh.length
     if (remaining === 0) {
-      batch.put(key, HELD, { sublevel: this.complete })
+      batch.put(key, checksums.encode(), { sublevel: this.complete })
     }
-    await batch.write()
+    try {
+      await batch.write()
+    } catch (err) {
+      // nothing was stored: what was recorded describes no stored bytes
+      for (const chunk of fresh) {
+        checksums.forget(chunk.index)
+      }
+      throw err
+    }
+    entry.checksums = checksums
     for (const chunk of fresh) {
       present[chunk.index] = 1
       entry.stored += chunk.data.byteLength
@@ -372,21 +377,36 @@ export class ChunkStore {
     // a chunk is its own LevelDB block of up to 4 MiB: putting it in the 8 MiB
     // block cache evicts what little else is there and costs a copy, and the
     // cache never serves it again before it is evicted (3× faster without)
-    const value = await this.read(key, id, index)
-    if (value == null) {
+    const data = await this.read(key, id, index)
+    if (data == null) {
       return undefined
     }
-    const length = chunkLength(manifest, index)
-    if (value.byteLength !== length + CHECKSUM_LENGTH) {
-      // stored before checksums were kept, or cut short: the hash decides
-      verifyChunk(manifest, index, value)
-      return value
-    }
-    const data = value.subarray(0, length)
-    if (crc32(data) !== new DataView(value.buffer, value.byteOffset + length, CHECKSUM_LENGTH).getUint32(0)) {
+    const matches = data.byteLength === chunkLength(manifest, index) ? this.checksumsOf(id.toString())?.matches(index, data) : false
+    if (matches === false) {
       throw new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`)
     }
+    if (matches == null) {
+      // stored before a restart, or by a version that kept no checksums: the hash decides
+      verifyChunk(manifest, index, data)
+    }
     return data
+  }
+
+  /** A resource's checksums, read from its held mark the first time they are asked for. */
+  private checksumsOf (key: string): ChunkChecksums | undefined {
+    const entry = this.entries.get(key)
+    if (entry == null || entry.checksums != null) {
+      return entry?.checksums
+    }
+    const chunks = chunkCount(entry.resource.manifest)
+    let stored: Uint8Array | undefined
+    try {
+      stored = this.complete.getSync(key, { valueEncoding: 'view' })
+    } catch {
+      // a held mark LevelDB cannot read: the chunks' hashes still can decide
+    }
+    entry.checksums = (stored == null ? undefined : ChunkChecksums.decode(stored, chunks)) ?? new ChunkChecksums(chunks)
+    return entry.checksums
   }
 
   private async read (key: string, id: CID, index: number): Promise<Uint8Array | undefined> {
@@ -422,12 +442,15 @@ export class ChunkStore {
     if (entry == null || index < 0 || index >= chunkCount(entry.resource.manifest) || entry.present?.[index] === 0) {
       return false
     }
+    // what the held mark kept of the other chunks is still true of them
+    const checksums = this.checksumsOf(key)
     const batch = this.db.batch()
     batch.del(chunkKey(key, index), { sublevel: this.chunks })
     if (entry.present == null) {
       batch.del(key, { sublevel: this.complete })
     }
     await batch.write()
+    checksums?.forget(index)
     if (entry.present == null) {
       entry.present = new Uint8Array(chunkCount(entry.resource.manifest)).fill(1)
     }

@@ -11,6 +11,7 @@ import { resourceIdOf } from '../../src/content/resource-id.ts'
 import { runCli, tempDir } from '../helpers.ts'
 import type { Resource } from '../../src/content/manifest.ts'
 import type { Sublevel } from '../../src/store/chunk-store.ts'
+import type { ChunkProvider } from '../../src/protocols/chunk/index.ts'
 
 const CHUNK = 16 * 1024
 
@@ -35,16 +36,15 @@ async function resourceOf (chunks: Uint8Array[]): Promise<{ resource: Resource, 
  * Damages the LevelDB block holding `value` so that LevelDB refuses to read it
  * ("bad block type") while every other block stays readable. A value larger
  * than LevelDB's 4 KiB block size is a block of its own, stored as is when it
- * does not compress: the chunk's bytes and their 4-byte CRC32, then the
- * block's one restart offset and restart count (4 bytes each), then the
- * trailer's compression-type byte.
+ * does not compress: its bytes, then the block's one restart offset and
+ * restart count (4 bytes each), then the trailer's compression-type byte.
  */
 async function damageBlockOf (dir: string, chunk: Uint8Array): Promise<void> {
   for (const name of (await readdir(dir)).filter(f => f.endsWith('.ldb'))) {
     const table = await readFile(join(dir, name))
     const at = table.indexOf(chunk)
     if (at >= 0) {
-      table[at + chunk.byteLength + 4 + 8] = 0x7f
+      table[at + chunk.byteLength + 8] = 0x7f
       await writeFile(join(dir, name), table)
       return
     }
@@ -176,35 +176,62 @@ describe('chunk store', () => {
     await raw.close()
   })
 
-  it('checks every chunk read against the CRC32 stored after it, and a chunk stored without one against its hash', async () => {
+  it('checks every chunk read against the CRC32 kept when it was stored, after a restart too', async () => {
     const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])
-    const store = await ChunkStore.open(dir.path)
-    await store.addResource(resource)
-    await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    const first = await ChunkStore.open(dir.path)
+    await first.addResource(resource)
+    await first.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
     const corrupt: Array<{ index: number, message: string }> = []
-    const provider = storeChunkProvider(store, { onCorrupt: (_id, index, err) => { corrupt.push({ index, message: err.message }) } })
-    assert.ok(Buffer.from(chunks[1]).equals(await provider.getChunk(resource.id, 1) ?? Buffer.alloc(0)))
-    const stored = store.sublevel('chunk')
+    const serve = (store: ChunkStore): ChunkProvider => storeChunkProvider(store, { onCorrupt: (_id, index, err) => { corrupt.push({ index, message: err.message }) } })
     const key = (index: number): string => `${resource.id.toString()}/${index.toString(16).padStart(8, '0')}`
-    // a bit of a chunk's bytes, and a bit of another's checksum, rot on disk
-    await rot(stored, key(1), CHUNK >> 1)
-    await rot(stored, key(0), CHUNK + 2)
-    // a chunk stored before checksums were kept, then damaged
-    const changed = Uint8Array.from(chunks[2])
-    changed[CHUNK >> 1] ^= 0x01
-    await stored.put(key(2), changed)
-    for (const index of [0, 1, 2]) {
-      assert.equal(await provider.getChunk(resource.id, index), undefined, `chunk ${index}`)
-    }
+    assert.ok(Buffer.from(chunks[1]).equals(await serve(first).getChunk(resource.id, 1) ?? Buffer.alloc(0)))
+    await rot(first.sublevel('chunk'), key(1), CHUNK >> 1)
+    assert.equal(await serve(first).getChunk(resource.id, 1), undefined)
+    await first.close()
+
+    const again = await ChunkStore.open(dir.path)
+    await rot(again.sublevel('chunk'), key(0), CHUNK - 1)
+    assert.equal(await serve(again).getChunk(resource.id, 0), undefined)
+    assert.ok(Buffer.from(chunks[2]).equals(await serve(again).getChunk(resource.id, 2) ?? Buffer.alloc(0)))
     assert.deepEqual(corrupt, [
-      { index: 0, message: 'Chunk 0 changed on disk since it was stored' },
       { index: 1, message: 'Chunk 1 changed on disk since it was stored' },
-      { index: 2, message: 'Chunk 2 does not match its hash' }
+      { index: 0, message: 'Chunk 0 changed on disk since it was stored' }
     ])
-    // a chunk stored without a checksum whose bytes are intact is served
-    await stored.put(key(2), chunks[2])
-    assert.ok(Buffer.from(chunks[2]).equals(await provider.getChunk(resource.id, 2) ?? Buffer.alloc(0)))
-    await store.close()
+    await again.close()
+  })
+
+  it('checks against its hash a chunk whose CRC32 was not kept: stored before a restart while partial, or by an older version', async () => {
+    const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)])
+    const key = (index: number): string => `${resource.id.toString()}/${index.toString(16).padStart(8, '0')}`
+    const first = await ChunkStore.open(dir.path)
+    await first.addResource(resource)
+    await first.putChunks(resource.id, [{ index: 0, data: chunks[0] }])
+    await first.close()
+    const resumed = await ChunkStore.open(dir.path)
+    assert.equal(await resumed.putChunks(resource.id, [{ index: 1, data: chunks[1] }, { index: 2, data: chunks[2] }]), true)
+    await resumed.close()
+
+    const messages = async (): Promise<string[]> => {
+      const store = await ChunkStore.open(dir.path)
+      try {
+        const found: string[] = []
+        for (const index of [0, 1, 2]) {
+          await rot(store.sublevel('chunk'), key(index), 5)
+          await assert.rejects(store.getChunk(resource.id, index), (err: any) => { found.push(err.message); return err.name === 'ChunkVerificationError' })
+          await store.sublevel('chunk').put(key(index), chunks[index])
+          assert.ok(Buffer.from(chunks[index]).equals(await store.getChunk(resource.id, index) ?? Buffer.alloc(0)), `chunk ${index} intact again`)
+        }
+        return found
+      } finally {
+        await store.close()
+      }
+    }
+    assert.deepEqual(await messages(), ['Chunk 0 does not match its hash', 'Chunk 1 changed on disk since it was stored', 'Chunk 2 changed on disk since it was stored'])
+    // a store from before checksums were kept: its held mark is one byte
+    const old = await ChunkStore.open(dir.path)
+    await old.sublevel('held').put(resource.id.toString(), new Uint8Array([1]))
+    await old.close()
+    assert.deepEqual(await messages(), ['Chunk 0 does not match its hash', 'Chunk 1 does not match its hash', 'Chunk 2 does not match its hash'])
   })
 
   for (const threadedReads of [false, true]) {
