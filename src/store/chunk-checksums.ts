@@ -9,8 +9,11 @@ import { crc32 } from 'node:zlib'
  * themselves, so a change the CRC32 misses is still never taken for the
  * resource.
  *
- * Chunks stored before a restart while the resource was still partial have
- * no CRC32 here; they are checked against their hash.
+ * A CRC32 here is of the chunk's true content, checked against the manifest
+ * when it was recorded, so it stays true whichever copy of the chunk is
+ * stored later. Chunks stored before a restart while the resource was still
+ * partial have none: they are checked against their hash, and their CRC32 is
+ * recorded then.
  */
 export class ChunkChecksums {
   private readonly crc: Uint32Array
@@ -21,10 +24,7 @@ export class ChunkChecksums {
     this.known = new Uint8Array(chunks)
   }
 
-  /**
-   * What `encode` wrote, or undefined for anything else: the held mark of a
-   * store from before checksums were kept is one byte.
-   */
+  /** What `encode` wrote, or undefined for anything else (a damaged record). */
   static decode (bytes: Uint8Array, chunks: number): ChunkChecksums | undefined {
     if (bytes.byteLength !== chunks * 5) {
       return undefined
@@ -50,14 +50,10 @@ export class ChunkChecksums {
     return bytes
   }
 
-  /** Records the checksum of a chunk's verified bytes. */
+  /** Only ever given bytes checked against the manifest: the table vouches for what it records. */
   record (index: number, data: Uint8Array): void {
     this.crc[index] = crc32(data)
     this.known[index] = 1
-  }
-
-  forget (index: number): void {
-    this.known[index] = 0
   }
 
   /** True when `data` are the bytes recorded for the chunk; undefined when none were. */

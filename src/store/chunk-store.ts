@@ -41,11 +41,7 @@ interface Entry {
   present?: Uint8Array
   missing: number
   stored: number
-  /**
-   * Of the chunks stored; kept in the held mark once the resource is
-   * complete, and read from it on the first chunk read after a restart
-   * (undefined until then).
-   */
+  /** Read from the store the first time they are needed; undefined until then. */
   checksums?: ChunkChecksums
 }
 
@@ -84,11 +80,11 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
  * Callers verify chunks against the manifest before storing them; the store
  * only accepts chunks of resources whose manifest it already holds. It keeps
  * the CRC32 of the bytes it was given, and checks each chunk read back against
- * it (`ChunkChecksums`). The CRC32s are the value of the resource's held
- * mark, written once: neither in the chunks' values, which would cost every
- * chunk a copy when pre-caching, nor under keys of their own, which
- * interleaved with the chunks' made LevelDB rewrite chunks in compaction and
- * halved the speed of pre-caching.
+ * it (`ChunkChecksums`). A resource's CRC32s are one record, written with
+ * its held mark: not in the chunks' values, which would cost every chunk a
+ * copy when pre-caching, nor under keys of their own, which interleaved with
+ * the chunks' made LevelDB rewrite chunks in compaction and halved the speed
+ * of pre-caching.
  */
 export class ChunkStore {
   readonly capacity: number
@@ -100,6 +96,8 @@ export class ChunkStore {
   private readonly manifests: Sublevel
   private readonly chunks: Sublevel
   private readonly complete: Sublevel
+  /** A resource's chunk checksums, written when it completes. */
+  private readonly sums: Sublevel
   private readonly entries = new Map<string, Entry>()
   private writes: Promise<void> = Promise.resolve()
 
@@ -146,6 +144,7 @@ export class ChunkStore {
     this.manifests = openSublevel(db, 'manifest')
     this.chunks = openSublevel(db, 'chunk')
     this.complete = openSublevel(db, 'held')
+    this.sums = openSublevel(db, 'sums')
   }
 
   /** Another keyspace in the same database, for a role's own durable state. */
@@ -187,7 +186,7 @@ export class ChunkStore {
         missing--
         stored += chunkLength(manifest, index)
       }
-      this.entries.set(key, { resource, present, missing, stored, checksums: new ChunkChecksums(present.length) })
+      this.entries.set(key, { resource, present, missing, stored })
     }
     for (const { id } of this.dropped) {
       await this.dropDamaged(id)
@@ -199,6 +198,7 @@ export class ChunkStore {
     const batch = this.db.batch()
     batch.del(key, { sublevel: this.complete })
     batch.del(key, { sublevel: this.manifests })
+    batch.del(key, { sublevel: this.sums })
     for await (const chunk of this.chunks.keys({ gt: `${key}/`, lt: `${key}0` })) {
       batch.del(chunk, { sublevel: this.chunks })
     }
@@ -245,10 +245,13 @@ export class ChunkStore {
       throw new CapacityExceededError(`Resource ${key} needs ${size} bytes; ${this.free} of ${this.capacity} are free`)
     }
     const chunks = chunkCount(resource.manifest)
-    const entry: Entry = { resource, present: new Uint8Array(chunks), missing: chunks, stored: 0, checksums: new ChunkChecksums(chunks) }
+    const entry: Entry = { resource, present: new Uint8Array(chunks), missing: chunks, stored: 0 }
     this.entries.set(key, entry)
     const batch = this.db.batch()
     batch.put(key, resource.bytes, { sublevel: this.manifests })
+    // a held mark a LevelDB repair left behind its lost manifest must not outlive this start
+    // (checksums may: they are of the resource's content, whichever copy is stored)
+    batch.del(key, { sublevel: this.complete })
     if (chunks === 0) {
       batch.put(key, HELD, { sublevel: this.complete })
       delete entry.present
@@ -319,7 +322,7 @@ export class ChunkStore {
       seen.add(chunk.index)
       return isFresh
     })
-    const checksums = entry.checksums ?? new ChunkChecksums(present.length)
+    const checksums = this.checksumsOf(key)
     const batch = this.db.batch()
     for (const chunk of fresh) {
       batch.put(chunkKey(key, chunk.index), chunk.data, { sublevel: this.chunks })
@@ -327,18 +330,10 @@ export class ChunkStore {
     }
     const remaining = entry.missing - fresh.length
     if (remaining === 0) {
-      batch.put(key, checksums.encode(), { sublevel: this.complete })
+      batch.put(key, HELD, { sublevel: this.complete })
+      batch.put(key, checksums.encode(), { sublevel: this.sums })
     }
-    try {
-      await batch.write()
-    } catch (err) {
-      // nothing was stored: what was recorded describes no stored bytes
-      for (const chunk of fresh) {
-        checksums.forget(chunk.index)
-      }
-      throw err
-    }
-    entry.checksums = checksums
+    await batch.write()
     for (const chunk of fresh) {
       present[chunk.index] = 1
       entry.stored += chunk.data.byteLength
@@ -356,9 +351,10 @@ export class ChunkStore {
   }
 
   /**
-   * A stored chunk's bytes, checked against the CRC32 stored after them (a
-   * chunk stored before checksums were kept, against its manifest hash), or
-   * undefined when the store has none. Bytes that fail the check throw
+   * A stored chunk's bytes, checked against the CRC32 kept when they were
+   * stored (against the manifest hash when none was kept, or when the CRC32
+   * differs: a damaged checksum must not cost good bytes), or undefined when
+   * the store has none. Bytes that fail the check throw
    * ChunkVerificationError; a chunk whose LevelDB block is damaged throws
    * ChunkReadError; other LevelDB errors (a store closing, a process out of
    * file handles) are thrown as they are, since they say nothing about the chunk.
@@ -381,29 +377,40 @@ export class ChunkStore {
     if (data == null) {
       return undefined
     }
-    const matches = data.byteLength === chunkLength(manifest, index) ? this.checksumsOf(id.toString())?.matches(index, data) : false
-    if (matches === false) {
-      throw new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`)
+    const checksums = this.checksumsOf(id.toString())
+    const matches = data.byteLength === chunkLength(manifest, index) ? checksums.matches(index, data) : false
+    if (matches === true) {
+      return data
     }
-    if (matches == null) {
-      // stored before a restart, or by a version that kept no checksums: the hash decides
+    try {
       verifyChunk(manifest, index, data)
+    } catch (err: any) {
+      throw matches === false ? new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`, { cause: err }) : err
     }
+    // verified bytes: later reads need only the CRC32, and the next held mark keeps it
+    checksums.record(index, data)
     return data
   }
 
-  /** A resource's checksums, read from its held mark the first time they are asked for. */
-  private checksumsOf (key: string): ChunkChecksums | undefined {
+  /** A resource's checksums, read from the store the first time they are needed. */
+  private checksumsOf (key: string): ChunkChecksums {
     const entry = this.entries.get(key)
-    if (entry == null || entry.checksums != null) {
-      return entry?.checksums
+    if (entry == null) {
+      throw new ResourceNotFoundError(`Resource ${key} is not in the store`)
+    }
+    if (entry.checksums != null) {
+      return entry.checksums
     }
     const chunks = chunkCount(entry.resource.manifest)
     let stored: Uint8Array | undefined
     try {
-      stored = this.complete.getSync(key, { valueEncoding: 'view' })
-    } catch {
-      // a held mark LevelDB cannot read: the chunks' hashes still can decide
+      stored = this.sums.getSync(key, { valueEncoding: 'view' })
+    } catch (err: any) {
+      // a record LevelDB cannot read: the chunks' hashes still can decide;
+      // any other failure (a store closing) says nothing about the checksums
+      if ((err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
+        throw err
+      }
     }
     entry.checksums = (stored == null ? undefined : ChunkChecksums.decode(stored, chunks)) ?? new ChunkChecksums(chunks)
     return entry.checksums
@@ -442,15 +449,12 @@ export class ChunkStore {
     if (entry == null || index < 0 || index >= chunkCount(entry.resource.manifest) || entry.present?.[index] === 0) {
       return false
     }
-    // what the held mark kept of the other chunks is still true of them
-    const checksums = this.checksumsOf(key)
     const batch = this.db.batch()
     batch.del(chunkKey(key, index), { sublevel: this.chunks })
     if (entry.present == null) {
       batch.del(key, { sublevel: this.complete })
     }
     await batch.write()
-    checksums?.forget(index)
     if (entry.present == null) {
       entry.present = new Uint8Array(chunkCount(entry.resource.manifest)).fill(1)
     }
@@ -478,6 +482,7 @@ export class ChunkStore {
     const batch = this.db.batch()
     batch.del(key, { sublevel: this.complete })
     batch.del(key, { sublevel: this.manifests })
+    batch.del(key, { sublevel: this.sums })
     for (let index = 0; index < chunkCount(entry.resource.manifest); index++) {
       batch.del(chunkKey(key, index), { sublevel: this.chunks })
     }

@@ -25,7 +25,7 @@ describe('publish: the upload', function () {
   })
 
   it('stops sending once the preloader refuses, and says why', async () => {
-    const size = 48 * 1024 * 1024
+    const size = 16 * 1024 * 1024
     await randomFile(join(dir.path, 'big.bin'), size)
     let uploaded = 0
     const onProgress = (progress: PublishProgress): void => {
@@ -36,7 +36,7 @@ describe('publish: the upload', function () {
     const started = Date.now()
     await assert.rejects(publish({ source: join(dir.path, 'big.bin'), selectors, replicas: 1, onProgress }), (err: any) => {
       assert.equal(err.name, 'RemoteError')
-      assert.match(err.message, /^Preloader refused the publish \(NO_SPACE\): Resource \S+ needs 50331648 bytes; 4194304 of 4194304 are free$/)
+      assert.match(err.message, /^Preloader refused the publish \(NO_SPACE\): Resource \S+ needs 16777216 bytes; 4194304 of 4194304 are free$/)
       return true
     })
     // the answer ended the upload: neither the whole file nor a step's timeout went by

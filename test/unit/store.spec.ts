@@ -197,7 +197,45 @@ describe('chunk store', () => {
       { index: 1, message: 'Chunk 1 changed on disk since it was stored' },
       { index: 0, message: 'Chunk 0 changed on disk since it was stored' }
     ])
+    // dropped, and stored again after a restart: the checksums of the resource's content stay
+    for (const index of [0, 1]) {
+      assert.equal(await again.discardChunk(resource.id, index), true)
+    }
+    await again.putChunks(resource.id, [{ index: 1, data: chunks[1] }])
     await again.close()
+    const third = await ChunkStore.open(dir.path)
+    await third.putChunks(resource.id, [{ index: 0, data: chunks[0] }])
+    await third.close()
+    const last = await ChunkStore.open(dir.path)
+    for (const index of [0, 1, 2]) {
+      await rot(last.sublevel('chunk'), key(index), 3)
+      await assert.rejects(last.getChunk(resource.id, index), { message: `Chunk ${index} changed on disk since it was stored` })
+    }
+    await last.close()
+  })
+
+  it('serves good bytes whose kept CRC32 was damaged or never kept, and keeps the right one', async () => {
+    const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK)])
+    const store = await ChunkStore.open(dir.path)
+    await store.addResource(resource)
+    await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    // the first CRC32 kept loses a bit
+    await rot(store.sublevel('sums'), resource.id.toString(), 0)
+    await store.close()
+    const again = await ChunkStore.open(dir.path)
+    assert.ok(Buffer.from(chunks[0]).equals(await again.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
+    const key = `${resource.id.toString()}/00000000`
+    await rot(again.sublevel('chunk'), key, 9)
+    await assert.rejects(again.getChunk(resource.id, 0), { message: 'Chunk 0 changed on disk since it was stored' })
+    // none kept at all: the first read checks the hash and keeps the CRC32 for the next
+    await again.sublevel('sums').del(resource.id.toString())
+    await again.close()
+    const last = await ChunkStore.open(dir.path)
+    const second = `${resource.id.toString()}/00000001`
+    assert.ok(Buffer.from(chunks[1]).equals(await last.getChunk(resource.id, 1) ?? Buffer.alloc(0)))
+    await rot(last.sublevel('chunk'), second, 9)
+    await assert.rejects(last.getChunk(resource.id, 1), { message: 'Chunk 1 changed on disk since it was stored' })
+    await last.close()
   })
 
   it('checks against its hash a chunk whose CRC32 was not kept: stored before a restart while partial, or by an older version', async () => {
@@ -227,9 +265,9 @@ describe('chunk store', () => {
       }
     }
     assert.deepEqual(await messages(), ['Chunk 0 does not match its hash', 'Chunk 1 changed on disk since it was stored', 'Chunk 2 changed on disk since it was stored'])
-    // a store from before checksums were kept: its held mark is one byte
+    // a store from before checksums were kept
     const old = await ChunkStore.open(dir.path)
-    await old.sublevel('held').put(resource.id.toString(), new Uint8Array([1]))
+    await old.sublevel('sums').del(resource.id.toString())
     await old.close()
     assert.deepEqual(await messages(), ['Chunk 0 does not match its hash', 'Chunk 1 does not match its hash', 'Chunk 2 does not match its hash'])
   })

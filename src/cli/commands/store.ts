@@ -21,7 +21,7 @@ export function storeCommand (): Command {
     .addHelpText('after', `
 Examples:
   p2pcdn store check --data-dir ./sp1            # exit 1 when a chunk is damaged
-  p2pcdn store check --data-dir ./sp1 --repair   # with the node stopped`)
+  p2pcdn store check --data-dir ./sp1 --repair   # with the node stopped, and not started until it ends`)
   store.command('check')
     .description('read every stored chunk and check it against its hash; with --repair, mend LevelDB and forget faulty chunks so they are fetched again')
     .requiredOption('--data-dir <dir>', 'the node\'s --data-dir (stop the node first)')
@@ -30,7 +30,8 @@ Examples:
     .action(async (flags: CheckFlags) => {
       const out = createOutput(flags.json === true)
       const dir = join(flags.dataDir ?? '', 'store')
-      await requireStore(dir)
+      // LevelDB's repair rebuilds a lost CURRENT file; a check needs one
+      await requireStore(dir, flags.repair === true ? 'LOCK' : 'CURRENT')
       if (flags.repair === true) {
         out.note(`repairing LevelDB in ${dir}…`)
         await ChunkStore.repair(dir)
@@ -52,9 +53,9 @@ Examples:
   return store
 }
 
-async function requireStore (dir: string): Promise<void> {
+async function requireStore (dir: string, file: string): Promise<void> {
   try {
-    await stat(join(dir, 'CURRENT'))
+    await stat(join(dir, file))
   } catch {
     throw new InvalidOptionError(`No chunk store in ${dir}: --data-dir is the directory a super-peer or preloader was started with`)
   }
