@@ -322,7 +322,7 @@ export class ChunkStore {
       seen.add(chunk.index)
       return isFresh
     })
-    const checksums = this.checksumsOf(key)
+    const checksums = this.checksumsOf(key, entry)
     const batch = this.db.batch()
     for (const chunk of fresh) {
       batch.put(chunkKey(key, chunk.index), chunk.data, { sublevel: this.chunks })
@@ -377,7 +377,12 @@ export class ChunkStore {
     if (data == null) {
       return undefined
     }
-    const checksums = this.checksumsOf(id.toString())
+    const entry = this.entries.get(id.toString())
+    if (entry == null) {
+      // deleted while the read ran on the thread pool
+      return undefined
+    }
+    const checksums = this.checksumsOf(id.toString(), entry)
     const matches = data.byteLength === chunkLength(manifest, index) ? checksums.matches(index, data) : false
     if (matches === true) {
       return data
@@ -387,17 +392,13 @@ export class ChunkStore {
     } catch (err: any) {
       throw matches === false ? new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`, { cause: err }) : err
     }
-    // verified bytes: later reads need only the CRC32, and the next held mark keeps it
+    // verified bytes: later reads need only the CRC32, and the next checksum record keeps it
     checksums.record(index, data)
     return data
   }
 
   /** A resource's checksums, read from the store the first time they are needed. */
-  private checksumsOf (key: string): ChunkChecksums {
-    const entry = this.entries.get(key)
-    if (entry == null) {
-      throw new ResourceNotFoundError(`Resource ${key} is not in the store`)
-    }
+  private checksumsOf (key: string, entry: Entry): ChunkChecksums {
     if (entry.checksums != null) {
       return entry.checksums
     }
