@@ -100,6 +100,8 @@ export class ChunkStore {
   private readonly sums: Sublevel
   private readonly entries = new Map<string, Entry>()
   private writes: Promise<void> = Promise.resolve()
+  /** Held resources with checksums learnt on reads since their record was written. */
+  private readonly learnt = new Set<string>()
 
   static async open (dir: string, init: ChunkStoreInit = {}): Promise<ChunkStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 })
@@ -392,8 +394,9 @@ export class ChunkStore {
     } catch (err: any) {
       throw matches === false ? new ChunkVerificationError(`Chunk ${index} changed on disk since it was stored`, { cause: err }) : err
     }
-    // verified bytes: later reads need only the CRC32, and the next checksum record keeps it
+    // verified bytes: later reads need only the CRC32, and closing the store keeps it
     checksums.record(index, data)
+    this.learnt.add(id.toString())
     return data
   }
 
@@ -491,7 +494,32 @@ export class ChunkStore {
     this.entries.delete(key)
   }
 
+  /**
+   * Writes the checksums learnt on reads (a store written before checksums
+   * were kept gains them as it serves), then closes LevelDB. A crash loses
+   * only those, and they are learnt again.
+   */
   async close (): Promise<void> {
+    if (this.db.status === 'open' && this.learnt.size > 0) {
+      try {
+        await this.serialize(async () => { await this.writeLearnt() })
+      } catch {
+        // checksums are a saving, not state: the store closes all the same
+      }
+    }
     await this.db.close()
+  }
+
+  private async writeLearnt (): Promise<void> {
+    const batch = this.db.batch()
+    for (const key of this.learnt) {
+      const checksums = this.entries.get(key)?.checksums
+      if (checksums != null) {
+        // a CRC32 is of the resource's content, so it is true whether or not the resource is held now
+        batch.put(key, checksums.encode(), { sublevel: this.sums })
+      }
+    }
+    this.learnt.clear()
+    await batch.write()
   }
 }

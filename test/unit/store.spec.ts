@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
 import { checkStore } from '../../src/store/store-check.ts'
+import { ChunkChecksums } from '../../src/store/chunk-checksums.ts'
 import { Level } from 'level'
 import { Manifest, encodeResource, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
 import { resourceIdOf } from '../../src/content/resource-id.ts'
@@ -214,6 +215,27 @@ describe('chunk store', () => {
     await last.close()
   })
 
+  it('trusts bytes that match the CRC32 kept for them, without hashing them again', async () => {
+    const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK)])
+    const store = await ChunkStore.open(dir.path)
+    await store.addResource(resource)
+    await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+    // a record that vouches for other bytes: only a store that skips the hash serves them
+    const other = randomBytes(CHUNK)
+    const forged = new ChunkChecksums(2)
+    forged.record(0, other)
+    await store.sublevel('sums').put(resource.id.toString(), forged.encode())
+    for (const index of [0, 1]) {
+      await store.sublevel('chunk').put(`${resource.id.toString()}/0000000${index}`, other)
+    }
+    await store.close()
+    const again = await ChunkStore.open(dir.path)
+    assert.ok(other.equals(await again.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
+    // without a CRC32 kept, the hash decides
+    await assert.rejects(again.getChunk(resource.id, 1), { message: 'Chunk 1 does not match its hash' })
+    await again.close()
+  })
+
   it('serves good bytes whose kept CRC32 was damaged or never kept, and keeps the right one', async () => {
     const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK)])
     const store = await ChunkStore.open(dir.path)
@@ -222,8 +244,15 @@ describe('chunk store', () => {
     // the first CRC32 kept loses a bit
     await rot(store.sublevel('sums'), resource.id.toString(), 0)
     await store.close()
+    const mended = await ChunkStore.open(dir.path)
+    assert.ok(Buffer.from(chunks[0]).equals(await mended.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
+    // closing writes the CRC32 learnt from the bytes the hash passed
+    await mended.close()
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    const record = ChunkChecksums.decode(await raw.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).get(resource.id.toString()) ?? new Uint8Array(0), 2)
+    await raw.close()
+    assert.deepEqual([record?.matches(0, chunks[0]), record?.matches(1, chunks[1])], [true, true])
     const again = await ChunkStore.open(dir.path)
-    assert.ok(Buffer.from(chunks[0]).equals(await again.getChunk(resource.id, 0) ?? Buffer.alloc(0)))
     const key = `${resource.id.toString()}/00000000`
     await rot(again.sublevel('chunk'), key, 9)
     await assert.rejects(again.getChunk(resource.id, 0), { message: 'Chunk 0 changed on disk since it was stored' })
@@ -270,6 +299,19 @@ describe('chunk store', () => {
     await old.sublevel('sums').del(resource.id.toString())
     await old.close()
     assert.deepEqual(await messages(), ['Chunk 0 does not match its hash', 'Chunk 1 does not match its hash', 'Chunk 2 does not match its hash'])
+  })
+
+  it('does not take a held mark left without its manifest (a LevelDB repair) for a resource added again', async () => {
+    const { resource, chunks } = await resourceOf([randomBytes(CHUNK), randomBytes(CHUNK)])
+    const store = await ChunkStore.open(dir.path)
+    await store.sublevel('held').put(resource.id.toString(), new Uint8Array([1]))
+    await store.addResource(resource)
+    await store.putChunks(resource.id, [{ index: 0, data: chunks[0] }])
+    await store.close()
+    const again = await ChunkStore.open(dir.path)
+    assert.equal(again.isHeld(resource.id), false)
+    assert.deepEqual(again.missingChunks(resource.id), [1])
+    await again.close()
   })
 
   for (const threadedReads of [false, true]) {
