@@ -81,7 +81,7 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
  * only accepts chunks of resources whose manifest it already holds. It keeps
  * the CRC32 of the bytes it was given, and checks each chunk read back against
  * it (`ChunkChecksums`). A resource's CRC32s are one record, written with
- * its held mark: not in the chunks' values, which would cost every chunk a
+ * its held mark (and on close, for those learnt on reads): not in the chunks' values, which would cost every chunk a
  * copy when pre-caching, nor under keys of their own, which interleaved with
  * the chunks' made LevelDB rewrite chunks in compaction and halved the speed
  * of pre-caching.
