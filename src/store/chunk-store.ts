@@ -80,11 +80,11 @@ const READ_UNCACHED = { valueEncoding: 'view', fillCache: false }
  * Callers verify chunks against the manifest before storing them; the store
  * only accepts chunks of resources whose manifest it already holds. It keeps
  * the CRC32 of the bytes it was given, and checks each chunk read back against
- * it (`ChunkChecksums`). A resource's CRC32s are one record, written with
- * its held mark (and on close, for those learnt on reads): not in the chunks' values, which would cost every chunk a
- * copy when pre-caching, nor under keys of their own, which interleaved with
- * the chunks' made LevelDB rewrite chunks in compaction and halved the speed
- * of pre-caching.
+ * it (`ChunkChecksums`). A resource's CRC32s are one record, written with its
+ * held mark (and on close, for those learnt on reads): not in the chunks'
+ * values, which would cost every chunk a copy when pre-caching, nor under keys
+ * of their own, which interleaved with the chunks' made LevelDB rewrite chunks
+ * in compaction and halved the speed of pre-caching.
  */
 export class ChunkStore {
   readonly capacity: number
@@ -100,7 +100,7 @@ export class ChunkStore {
   private readonly sums: Sublevel
   private readonly entries = new Map<string, Entry>()
   private writes: Promise<void> = Promise.resolve()
-  /** Held resources with checksums learnt on reads since their record was written. */
+  /** Resources with checksums learnt on reads since their record was written. */
   private readonly learnt = new Set<string>()
 
   static async open (dir: string, init: ChunkStoreInit = {}): Promise<ChunkStore> {
