@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert'
 import { join } from 'node:path'
 import { Preloader, publish, startNode } from 'p2pcdn'
-import { randomFile, tempDir } from '../helpers.ts'
+import { eventually, randomFile, tempDir } from '../helpers.ts'
 import type { PublishProgress, RoleNode } from 'p2pcdn'
 
 describe('publish: the upload', function () {
@@ -42,6 +42,23 @@ describe('publish: the upload', function () {
     // the answer ended the upload: neither the whole file nor a step's timeout went by
     assert.ok(uploaded < size / 2, `${uploaded} bytes were sent after the refusal`)
     assert.ok(Date.now() - started < 20_000)
+    assert.equal(preloader.store.used, 0)
+  })
+
+  it('stops an upload the caller aborts, and the preloader keeps none of it', async () => {
+    const size = 3 * 1024 * 1024
+    await randomFile(join(dir.path, 'small.bin'), size)
+    const controller = new AbortController()
+    let uploaded = 0
+    const onProgress = (progress: PublishProgress): void => {
+      if (progress.phase === 'uploading') {
+        uploaded = progress.bytes
+        controller.abort(new Error('the user gave up'))
+      }
+    }
+    await assert.rejects(publish({ source: join(dir.path, 'small.bin'), selectors, replicas: 1, onProgress, signal: controller.signal }), { message: 'the user gave up' })
+    assert.ok(uploaded < size, `${uploaded} bytes were sent after the abort`)
+    await eventually(() => preloader.store.resources().length === 0 ? true : undefined, 10_000, 'the preloader to drop the unfinished upload')
     assert.equal(preloader.store.used, 0)
   })
 })
