@@ -72,8 +72,9 @@ export async function publishTo (node: Libp2p, preloader: DialTarget, resource: 
 }
 
 /**
- * Sends the chunks, each within a step's time, and stops early once the
- * preloader answers (it refused the publish). One deadline serves every
+ * Sends the chunks, each within a step's time, and stops early once `answer`
+ * settles: the preloader answered (it refused the publish), or the caller
+ * aborted, which the answer's read is joined to. One deadline serves every
  * chunk: a timer and joined signals per chunk would pile up for the collector
  * over a large upload, as they did on the chunk path.
  */
@@ -85,12 +86,9 @@ async function upload (framed: FramedStream, answer: Promise<unknown>, options: 
     deadline.abort(new Error('The preloader answered before the upload ended'))
   }
   answer.then(stop, stop)
-  const onAbort = (): void => { deadline.abort(options.signal?.reason) }
-  options.signal?.addEventListener('abort', onAbort)
   let index = 0
   let sent = 0
   try {
-    options.signal?.throwIfAborted()
     for await (const data of options.chunks ?? []) {
       if (answered) {
         break
@@ -109,6 +107,5 @@ async function upload (framed: FramedStream, answer: Promise<unknown>, options: 
     }
   } finally {
     deadline.disarm()
-    options.signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -108,19 +108,15 @@ async function receiveChunks (framed: FramedStream, resource: Resource, store: C
   // one deadline for every chunk, as on the chunk path: a timeout signal per
   // chunk would leave a minute-long timer behind for each
   const deadline = new Deadline()
-  try {
-    await receiveEach(framed, resource, store, deadline)
-  } finally {
-    deadline.disarm()
-  }
-}
-
-async function receiveEach (framed: FramedStream, resource: Resource, store: ChunkStore, deadline: Deadline): Promise<void> {
   let batch: StoredChunk[] = []
   for (let index = 0; index < chunkCount(resource.manifest); index++) {
     deadline.arm(PUBLISH_STEP_TIMEOUT, `Chunk ${index} not received within ${PUBLISH_STEP_TIMEOUT} ms`)
-    const upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: deadline.signal })
-    deadline.disarm()
+    let upload: ChunkUpload
+    try {
+      upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: deadline.signal })
+    } finally {
+      deadline.disarm()
+    }
     if (upload.index !== index) {
       throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, `Expected chunk ${index}, got ${upload.index}`)
     }
