@@ -1,6 +1,5 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { preSharedKey } from '@libp2p/pnet'
-import { tls } from '@libp2p/tls'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
@@ -8,6 +7,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { MAX_CHUNK_SIZE } from '../content/limits.ts'
+import { nativeTls } from './native-tls.ts'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -46,7 +46,7 @@ export type Encryption = 'tls' | 'noise'
  */
 export const DEFAULT_ENCRYPTION: Encryption[] = ['tls', 'noise']
 
-const ENCRYPTERS = { tls, noise }
+const ENCRYPTERS = { tls: nativeTls, noise }
 
 /**
  * Ten minutes: every viewer that ever connects leaves a peer record (tens of
