@@ -1,10 +1,11 @@
+import { once } from 'node:events'
 import { Socket } from 'node:net'
 import { TLSSocket, connect } from 'node:tls'
 import { InvalidCryptoExchangeError, TimeoutError, serviceCapabilities } from '@libp2p/interface'
 import { PROTOCOL, tls } from '@libp2p/tls'
 import { generateCertificate, toMessageStream, verifyPeerCertificate } from '@libp2p/tls/utils'
 import type { TLSComponents } from '@libp2p/tls'
-import type { ConnectionEncrypter, MessageStream, SecureConnectionOptions, SecuredConnection, StreamMuxerFactory } from '@libp2p/interface'
+import type { AbortOptions, ConnectionEncrypter, MessageStream, SecureConnectionOptions, SecuredConnection, StreamMuxerFactory } from '@libp2p/interface'
 import type { TLSSocketOptions } from 'node:tls'
 
 /**
@@ -71,19 +72,23 @@ class NativeTls implements ConnectionEncrypter {
         return chosen
       }
     }
+    options?.signal?.throwIfAborted()
     takeOverSocket(connection, raw)
     const socket = isServer ? new TLSSocket(raw, { ...tlsOptions, requestCert: true }) : connect({ ...tlsOptions, socket: raw })
+    closeThroughTls(connection, raw, socket)
     // the TCP connection's idle timer no longer sees the bytes OpenSSL moves: time the TLS socket instead
     socket.setTimeout(connection.inactivityTimeout)
     socket.once('timeout', () => { connection.abort(new TimeoutError('TLS connection idle')) })
-    const onAbort = (): void => { socket.destroy(new TimeoutError('TLS handshake timed out')) }
-    options?.signal?.addEventListener('abort', onAbort, { once: true })
+    // an error or a close after the handshake, while the peer's certificate is checked, fails the upgrade too
+    let failed: Error | undefined
+    const onError = (err: Error): void => { failed ??= err }
+    socket.on('error', onError)
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('secure', resolve)
-        socket.once('error', reject)
-      })
+      await handshake(socket, options?.signal)
       const remotePeer = await verifyPeerCertificate(socket.getPeerCertificate().raw, options?.remotePeer, connection.log)
+      if (failed != null || socket.destroyed) {
+        throw failed ?? new InvalidCryptoExchangeError('Connection closed while the peer\'s certificate was checked')
+      }
       if (!isServer && options?.skipStreamMuxerNegotiation !== true && typeof socket.alpnProtocol === 'string' && socket.alpnProtocol !== 'libp2p') {
         streamMuxer = muxers.get(socket.alpnProtocol)
         if (streamMuxer == null) {
@@ -96,8 +101,65 @@ class NativeTls implements ConnectionEncrypter {
       connection.abort(err)
       throw err
     } finally {
-      options?.signal?.removeEventListener('abort', onAbort)
+      socket.off('error', onError)
     }
+  }
+}
+
+/**
+ * Settles when the handshake does. A peer that hangs up before it ends
+ * makes Node's TLS close without an error, so a close or an end fails it
+ * as well: otherwise the upgrade would wait forever, holding one of the
+ * node's slots for connections still being upgraded.
+ */
+async function handshake (socket: TLSSocket, signal?: AbortSignal): Promise<void> {
+  const done = Promise.withResolvers<void>()
+  const onSecure = (): void => { done.resolve() }
+  const onError = (err: Error): void => { done.reject(err) }
+  const onClosed = (): void => { done.reject(new InvalidCryptoExchangeError('Connection closed during the TLS handshake')) }
+  const onAbort = (): void => { done.reject(new TimeoutError('TLS handshake timed out')) }
+  socket.once('secure', onSecure)
+  socket.once('error', onError)
+  socket.once('end', onClosed)
+  socket.once('close', onClosed)
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    await done.promise
+  } finally {
+    socket.off('secure', onSecure)
+    socket.off('error', onError)
+    socket.off('end', onClosed)
+    socket.off('close', onClosed)
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** The TCP connection's own ways of ending, as @libp2p/tcp implements them. */
+interface SocketEnds {
+  sendClose(options?: AbortOptions): Promise<void>
+  sendReset(err: Error): void
+}
+
+/**
+ * Once TLS owns the socket's handle, nothing else may close that handle:
+ * Node crashes (a segfault in its TLS code) when the TCP connection's abort
+ * resets the handle under TLS. So the TCP connection ends through TLS: a
+ * close sends TLS's close and then shuts the socket, and a reset destroys
+ * the TLS socket, which closes the TCP socket with it. The peer sees a
+ * reset as a close (TCP's FIN, not its RST).
+ */
+function closeThroughTls (connection: MessageStream, raw: Socket, socket: TLSSocket): void {
+  const ends = connection as unknown as SocketEnds
+  ends.sendClose = async (options?: AbortOptions): Promise<void> => {
+    if (raw.destroyed) {
+      return
+    }
+    const closed = once(raw, 'close', { signal: options?.signal })
+    socket.destroySoon()
+    await closed
+  }
+  ends.sendReset = (): void => {
+    socket.destroy()
   }
 }
 

@@ -14,7 +14,7 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { createNode } from '../../src/node/create-node.ts'
 import { eventually } from '../helpers.ts'
-import type { Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 
 const BYTES_PROTOCOL = '/p2pcdn-test/bytes/1.0.0'
 const PAYLOAD = randomBytes(8 * 1024 * 1024)
@@ -81,6 +81,30 @@ function negotiationLine (protocol: string): Buffer {
   return Buffer.concat([Uint8Array.of(protocol.length + 1), Buffer.from(`${protocol}\n`)])
 }
 
+function hostAndPort (node: Libp2p): { host: string, port: number } {
+  const components = node.getMultiaddrs()[0].getComponents()
+  return { host: components.find(c => c.name === 'ip4')?.value ?? '', port: Number(components.find(c => c.name === 'tcp')?.value) }
+}
+
+/** A TCP connection that agrees on /tls/1.0.0 and then hangs up before any TLS byte. */
+async function hangUpAfterNegotiation (host: string, port: number): Promise<void> {
+  const negotiation = Buffer.concat([negotiationLine('/multistream/1.0.0'), negotiationLine('/tls/1.0.0')])
+  const socket = tcpConnect(port, host)
+  try {
+    await once(socket, 'connect')
+    socket.write(negotiation)
+    let heard = 0
+    for await (const data of socket) {
+      heard += (data as Buffer).byteLength
+      if (heard >= negotiation.byteLength) {
+        break
+      }
+    }
+  } finally {
+    socket.destroy()
+  }
+}
+
 describe('TLS on the TCP socket', () => {
   const started: Libp2p[] = []
   const start = async <T extends Libp2p>(node: T): Promise<T> => {
@@ -126,9 +150,7 @@ describe('TLS on the TCP socket', () => {
 
   it('reads handshake bytes that arrived with the protocol negotiation', async () => {
     const server = await start(await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true, encryption: ['tls'] }))
-    const components = server.getMultiaddrs()[0].getComponents()
-    const host = components.find(c => c.name === 'ip4')?.value ?? ''
-    const port = Number(components.find(c => c.name === 'tcp')?.value)
+    const { host, port } = hostAndPort(server)
     const key = await generateKeyPair('Ed25519')
     const socket = tcpConnect(port, host)
     await once(socket, 'connect')
@@ -162,6 +184,58 @@ describe('TLS on the TCP socket', () => {
       client.destroy()
     } finally {
       socket.destroy()
+    }
+  })
+
+  it('fails an upgrade at once when the peer hangs up in the handshake, and keeps taking connections', async () => {
+    const server = await start(await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true, encryption: ['tls'] }))
+    const { host, port } = hostAndPort(server)
+    // more than the 256 upgrades a node lets wait at once: one that never
+    // settled would keep its slot, and the node would refuse the last dial
+    for (let batch = 0; batch < 13; batch++) {
+      await Promise.all(Array.from({ length: 20 }, async () => { await hangUpAfterNegotiation(host, port) }))
+    }
+    const viewer = await start(await createNode({ listen: [], dhtClientMode: true, encryption: ['tls'] }))
+    const connection = await viewer.dial(server.getMultiaddrs()[0], { signal: AbortSignal.timeout(5000) })
+    assert.equal(connection.status, 'open')
+  })
+
+  it('ends connections closed or aborted from either end while bytes flow, and the process lives on', async () => {
+    // TLS owns the socket's handle: a reset of that handle under it crashed Node outright
+    const server = await start(await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true, encryption: ['tls'] }))
+    const client = await start(await createNode({ listen: [], dhtClientMode: true, encryption: ['tls'] }))
+    const block = new Uint8Array(64 * 1024)
+    await server.handle(BYTES_PROTOCOL, async (stream: Stream) => {
+      stream.addEventListener('message', () => {})
+      try {
+        for (let i = 0; i < 64 && stream.status === 'open'; i++) {
+          if (!stream.send(block)) {
+            await stream.onDrain()
+          }
+        }
+      } catch {
+        // the connection under it ended: the point of the test
+      }
+    })
+    // the dialer may be done before the listener has finished its side of the upgrade
+    const theirs = async (): Promise<Connection> => eventually(() => server.getConnections()[0], 5000, 'the listener\'s side of the connection', 5)
+    const ends = [
+      async (connection: Connection) => { connection.abort(new Error('aborted here')) },
+      async () => { (await theirs()).abort(new Error('aborted there')) },
+      async (connection: Connection) => { await connection.close() },
+      async () => { await (await theirs()).close() }
+    ]
+    for (let round = 0; round < 60; round++) {
+      const connection = await client.dial(server.getMultiaddrs()[0])
+      // every other round ends the connection the moment it is up, the rest with a chunk on its way
+      if (round % 8 >= 4) {
+        const stream = await connection.newStream(BYTES_PROTOCOL)
+        stream.addEventListener('message', () => {})
+        stream.send(block)
+        await new Promise(resolve => setTimeout(resolve, round % 3))
+      }
+      await ends[round % ends.length](connection)
+      await eventually(() => client.getConnections().length + server.getConnections().length === 0 ? true : undefined, 5000, `round ${round}: both ends to drop the connection`, 5)
     }
   })
 })
