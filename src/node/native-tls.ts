@@ -23,6 +23,8 @@ export function nativeTls (): (components: TLSComponents) => ConnectionEncrypter
   return (components) => new NativeTls(components, tls()(components))
 }
 
+type Certificate = Awaited<ReturnType<typeof generateCertificate>>
+
 class NativeTls implements ConnectionEncrypter {
   readonly protocol = PROTOCOL
   readonly [Symbol.toStringTag] = 'p2pcdn/native-tls'
@@ -30,9 +32,25 @@ class NativeTls implements ConnectionEncrypter {
   private readonly components: TLSComponents
   private readonly fallback: ConnectionEncrypter
 
+  private certificateMade?: Promise<Certificate>
+
   constructor (components: TLSComponents, fallback: ConnectionEncrypter) {
     this.components = components
     this.fallback = fallback
+  }
+
+  /**
+   * One certificate for every connection (the libp2p TLS spec allows it):
+   * making one costs about 4 ms of CPU, which every dial and every inbound
+   * connection paid, and an await before the socket is handed to TLS is a
+   * window in which the peer can hang up.
+   */
+  private async certificate (): Promise<Certificate> {
+    this.certificateMade ??= generateCertificate(this.components.privateKey).catch((err: Error) => {
+      this.certificateMade = undefined
+      throw err
+    })
+    return this.certificateMade
   }
 
   async secureInbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
@@ -51,7 +69,7 @@ class NativeTls implements ConnectionEncrypter {
     const muxers = this.components.upgrader.getStreamMuxers()
     let streamMuxer: StreamMuxerFactory | undefined
     const tlsOptions: TLSSocketOptions = {
-      ...await generateCertificate(this.components.privateKey, options),
+      ...await this.certificate(),
       isServer,
       minVersion: 'TLSv1.3',
       maxVersion: 'TLSv1.3',
@@ -73,6 +91,10 @@ class NativeTls implements ConnectionEncrypter {
       }
     }
     options?.signal?.throwIfAborted()
+    if (connection.status !== 'open' || raw.readyState !== 'open') {
+      // the peer hung up while the certificate was made: the socket is no longer one to hand over
+      throw new InvalidCryptoExchangeError('Connection closed before the TLS handshake')
+    }
     takeOverSocket(connection, raw)
     const socket = isServer ? new TLSSocket(raw, { ...tlsOptions, requestCert: true }) : connect({ ...tlsOptions, socket: raw })
     closeThroughTls(connection, raw, socket)
@@ -117,7 +139,7 @@ async function handshake (socket: TLSSocket, signal?: AbortSignal): Promise<void
   const onSecure = (): void => { done.resolve() }
   const onError = (err: Error): void => { done.reject(err) }
   const onClosed = (): void => { done.reject(new InvalidCryptoExchangeError('Connection closed during the TLS handshake')) }
-  const onAbort = (): void => { done.reject(new TimeoutError('TLS handshake timed out')) }
+  const onAbort = (): void => { done.reject(signal?.reason ?? new TimeoutError('TLS handshake timed out')) }
   socket.once('secure', onSecure)
   socket.once('error', onError)
   socket.once('end', onClosed)
@@ -134,19 +156,19 @@ async function handshake (socket: TLSSocket, signal?: AbortSignal): Promise<void
   }
 }
 
-/** The TCP connection's own ways of ending, as @libp2p/tcp implements them. */
+/** The TCP connection's graceful close, as @libp2p/tcp implements it. */
 interface SocketEnds {
   sendClose(options?: AbortOptions): Promise<void>
-  sendReset(err: Error): void
 }
 
 /**
  * Once TLS owns the socket's handle, nothing else may close that handle:
- * Node crashes (a segfault in its TLS code) when the TCP connection's abort
- * resets the handle under TLS. So the TCP connection ends through TLS: a
- * close sends TLS's close and then shuts the socket, and a reset destroys
- * the TLS socket, which closes the TCP socket with it. The peer sees a
- * reset as a close (TCP's FIN, not its RST).
+ * Node crashed (a segmentation fault) when the TCP connection's abort reset
+ * the handle under TLS. So the TCP connection's close sends TLS's close and
+ * then shuts the socket, and whatever else would destroy or reset the socket
+ * (the connection's abort, the listener shutting down) destroys the TLS
+ * socket, whose close destroys the TCP socket in turn; a reset stays a reset
+ * (TCP's RST), as Node's socket remembers it was asked for one.
  */
 function closeThroughTls (connection: MessageStream, raw: Socket, socket: TLSSocket): void {
   const ends = connection as unknown as SocketEnds
@@ -158,8 +180,14 @@ function closeThroughTls (connection: MessageStream, raw: Socket, socket: TLSSoc
     socket.destroySoon()
     await closed
   }
-  ends.sendReset = (): void => {
-    socket.destroy()
+  const destroyRaw = raw.destroy.bind(raw)
+  raw.destroy = (err?: Error): Socket => {
+    if (!socket.destroyed) {
+      // Node's TLS closes its parent socket by calling this again, by then destroyed itself
+      socket.destroy()
+      return raw
+    }
+    return destroyRaw(err)
   }
 }
 

@@ -238,4 +238,23 @@ describe('TLS on the TCP socket', () => {
       await eventually(() => client.getConnections().length + server.getConnections().length === 0 ? true : undefined, 5000, `round ${round}: both ends to drop the connection`, 5)
     }
   })
+
+  it('ends a connection at the peer as it ended here: an abort as a reset, a close as a close', async () => {
+    const server = await start(await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true, encryption: ['tls'] }))
+    const client = await start(await createNode({ listen: [], dhtClientMode: true, encryption: ['tls'] }))
+    for (const [end, expected] of [['abort', 'aborted'], ['close', 'closed']] as const) {
+      const connection = await client.dial(server.getMultiaddrs()[0])
+      const theirs = await eventually(() => server.getConnections(client.peerId)[0], 5000, 'the listener\'s side of the connection', 5)
+      // identify runs on every new connection: cut in the middle of its frames, a connection
+      // reads as broken at the other end however it was ended
+      await new Promise(resolve => setTimeout(resolve, 300))
+      if (end === 'abort') {
+        connection.abort(new Error('aborted here'))
+      } else {
+        await connection.close()
+      }
+      await eventually(() => theirs.status === 'open' ? undefined : true, 5000, `the listener to see the ${end}`, 5)
+      assert.equal(theirs.status, expected)
+    }
+  })
 })
