@@ -14,7 +14,7 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { createNode } from '../../src/node/create-node.ts'
 import { eventually } from '../helpers.ts'
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, IdentifyResult, Libp2p, PeerId, Stream } from '@libp2p/interface'
 
 const BYTES_PROTOCOL = '/p2pcdn-test/bytes/1.0.0'
 const PAYLOAD = randomBytes(8 * 1024 * 1024)
@@ -102,6 +102,24 @@ async function hangUpAfterNegotiation (host: string, port: number): Promise<void
     }
   } finally {
     socket.destroy()
+  }
+}
+
+/** Resolves once `node` has identified `peer` on a connection, within 5 s. */
+async function identifies (node: Libp2p, peer: PeerId): Promise<void> {
+  const done = Promise.withResolvers<void>()
+  const onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    if (evt.detail.peerId.equals(peer)) {
+      done.resolve()
+    }
+  }
+  const timer = setTimeout(() => { done.reject(new Error(`${node.peerId.toString()} did not identify ${peer.toString()} within 5 s`)) }, 5000)
+  node.addEventListener('peer:identify', onIdentify)
+  try {
+    await done.promise
+  } finally {
+    clearTimeout(timer)
+    node.removeEventListener('peer:identify', onIdentify)
   }
 }
 
@@ -227,7 +245,7 @@ describe('TLS on the TCP socket', () => {
     ]
     for (let round = 0; round < 60; round++) {
       const connection = await client.dial(server.getMultiaddrs()[0])
-      // every other round ends the connection the moment it is up, the rest with a chunk on its way
+      // half the rounds end the connection the moment it is up, the rest with a chunk on its way
       if (round % 8 >= 4) {
         const stream = await connection.newStream(BYTES_PROTOCOL)
         stream.addEventListener('message', () => {})
@@ -243,11 +261,13 @@ describe('TLS on the TCP socket', () => {
     const server = await start(await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true, encryption: ['tls'] }))
     const client = await start(await createNode({ listen: [], dhtClientMode: true, encryption: ['tls'] }))
     for (const [end, expected] of [['abort', 'aborted'], ['close', 'closed']] as const) {
+      // identify runs on every new connection: ended with a stream open, a connection reads as
+      // broken at the other end however it was ended, so wait for it to finish and go quiet
+      const identified = Promise.all([identifies(client, server.peerId), identifies(server, client.peerId)])
       const connection = await client.dial(server.getMultiaddrs()[0])
+      await identified
       const theirs = await eventually(() => server.getConnections(client.peerId)[0], 5000, 'the listener\'s side of the connection', 5)
-      // identify runs on every new connection: cut in the middle of its frames, a connection
-      // reads as broken at the other end however it was ended
-      await new Promise(resolve => setTimeout(resolve, 300))
+      await eventually(() => connection.streams.length + theirs.streams.length === 0 ? true : undefined, 5000, 'no stream left open', 5)
       if (end === 'abort') {
         connection.abort(new Error('aborted here'))
       } else {
