@@ -92,6 +92,8 @@ async function hangUpAfterNegotiation (host: string, port: number): Promise<void
   const socket = tcpConnect(port, host)
   try {
     await once(socket, 'connect')
+    // a server that never answers fails the test rather than holding it
+    socket.setTimeout(5000, () => { socket.destroy(new Error('no answer to the negotiation within 5 s')) })
     socket.write(negotiation)
     let heard = 0
     for await (const data of socket) {
