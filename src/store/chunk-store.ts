@@ -362,11 +362,12 @@ export class ChunkStore {
    * file handles) are thrown as they are, since they say nothing about the chunk.
    */
   async getChunk (id: CID, index: number): Promise<Uint8Array | undefined> {
-    const manifest = this.manifestOf(id)
+    const resourceKey = id.toString()
+    const manifest = this.entries.get(resourceKey)?.resource.manifest
     if (manifest == null) {
       return undefined
     }
-    const key = chunkKey(id.toString(), index)
+    const key = chunkKey(resourceKey, index)
     if (this.threadedReads) {
       this.reads.threadPool++
     } else {
@@ -379,12 +380,12 @@ export class ChunkStore {
     if (data == null) {
       return undefined
     }
-    const entry = this.entries.get(id.toString())
+    const entry = this.entries.get(resourceKey)
     if (entry == null) {
       // deleted while the read ran on the thread pool
       return undefined
     }
-    const checksums = this.checksumsOf(id.toString(), entry)
+    const checksums = this.checksumsOf(resourceKey, entry)
     const matches = data.byteLength === chunkLength(manifest, index) ? checksums.matches(index, data) : false
     if (matches === true) {
       return data
@@ -396,7 +397,7 @@ export class ChunkStore {
     }
     // verified bytes: later reads need only the CRC32, and closing the store keeps it
     checksums.record(index, data)
-    this.learnt.add(id.toString())
+    this.learnt.add(resourceKey)
     return data
   }
 
