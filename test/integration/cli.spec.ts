@@ -234,4 +234,19 @@ describe('cli: how a command ends', function () {
       run.child.kill('SIGKILL')
     }
   })
+
+  it('stops cleanly on a SIGTERM sent the moment its ready line is read', async function () {
+    this.timeout(120_000)
+    // a supervisor that signals as soon as a node says it is ready must find the node listening
+    // for the signal; once in three or so, a viewer used to die of SIGTERM's default instead
+    const selector = await ChildNode.start(['start', '--role', 'selector', '--open'])
+    try {
+      for (let round = 0; round < 8; round++) {
+        const viewer = await ChildNode.start(['start', '--role', 'viewer', '--selector', selector.multiaddrs[0]])
+        assert.equal(await viewer.stop(), 0, `round ${round}: ended by ${String(viewer.child.signalCode)}`)
+      }
+    } finally {
+      await selector.stop()
+    }
+  })
 })

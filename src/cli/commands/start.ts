@@ -133,12 +133,9 @@ Examples:
         const { event, ...fields } = detail
         out.event({ ...detail, role: node.role }, `[${node.role}] ${event} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`)
       })
-      const multiaddrs = node.multiaddrs.map(String)
-      const facts = node.describe()
-      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs, ...facts },
-        [`p2pcdn ${node.role} ready`, `  peer id: ${node.peerId.toString()}`, ...multiaddrs.map(a => `  listening on ${a}`),
-          ...Object.entries(facts).map(([k, v]) => `  ${k}: ${String(v)}`)].join('\n'))
-      await new Promise<void>(resolve => {
+      // the handlers go in before the ready line: whoever reads it may signal at once, and a
+      // SIGTERM before them would end the process by the signal's default, the node unstopped
+      const stopped = new Promise<void>(resolve => {
         const reload = (): void => {
           node.reloadAccess().catch((err: any) => {
             out.event({ event: 'access-reload-failed', role: node.role, error: err.message }, `p2pcdn ${node.role}: allow lists not reloaded: ${err.message}`)
@@ -159,6 +156,12 @@ Examples:
         process.on('SIGTERM', stop)
         process.on('SIGHUP', reload)
       })
+      const multiaddrs = node.multiaddrs.map(String)
+      const facts = node.describe()
+      out.event({ event: 'ready', role: node.role, peerId: node.peerId.toString(), multiaddrs, ...facts },
+        [`p2pcdn ${node.role} ready`, `  peer id: ${node.peerId.toString()}`, ...multiaddrs.map(a => `  listening on ${a}`),
+          ...Object.entries(facts).map(([k, v]) => `  ${k}: ${String(v)}`)].join('\n'))
+      await stopped
       out.event({ event: 'stopped', role: node.role }, `p2pcdn ${node.role} stopped`)
     })
 }
