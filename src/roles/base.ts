@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChunkStore } from '../store/chunk-store.ts'
+import { levelDbBinary } from '../store/level.ts'
 import type { ChunkStoreInit } from '../store/chunk-store.ts'
 import { Periodic } from './periodic.ts'
 import { logger } from '@libp2p/logger'
@@ -110,10 +111,11 @@ export async function openRoleStore (dataDir: string | undefined, role: string, 
   }
 }
 
-/** What a storing role's ready line says of its store: where chunk reads run, and what it dropped on opening. */
+/** What a storing role's ready line says of its store: where chunk reads run, which LevelDB binary runs it, and what it dropped on opening. */
 export function describeStore (store: ChunkStore): Record<string, unknown> {
   return {
     reads: store.readPath,
+    leveldb: levelDbBinary(),
     ...(store.dropped.length > 0 ? { dropped: store.dropped.map(d => `${d.id} (${d.error})`).join(', ') } : {})
   }
 }

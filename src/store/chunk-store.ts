@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { Level } from 'level'
+import { Level } from './level.ts'
 import { ChunkChecksums } from './chunk-checksums.ts'
 import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, verifyChunk, verifyManifest } from '../content/manifest.ts'

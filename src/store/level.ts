@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type * as LevelModule from 'level'
+
+/**
+ * LevelDB for the chunk store: the binary the install step built with
+ * LevelDB's hardware CRC32C (scripts/build-leveldb.js) when there is one for
+ * the installed classic-level, classic-level's prebuilt one otherwise. Both
+ * read and write the same files; the built one stores chunks for about half
+ * the CPU (bench/RESULTS.md, scenario 5).
+ */
+
+const require = createRequire(import.meta.url)
+
+/** Where the install step puts its build: native/leveldb in this package. */
+export const BUILT_LEVELDB_DIR = fileURLToPath(new URL('../../../native/leveldb', import.meta.url))
+const BINARY = join('build', 'Release', 'classic_level.node')
+
+const classicLevelDir = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
+
+/** `dir` when it holds a build for classic-level `version`; a build for another version could not match its JavaScript. */
+export function usableBuild (dir: string, version: string): string | undefined {
+  try {
+    const info = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8'))
+    return info.classicLevel === version && existsSync(join(dir, BINARY)) ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// node-gyp-build reads this at load, from here or an operator's own setting; set only for
+// the load, so neither the host application nor the processes it starts inherit it
+const ours = process.env.CLASSIC_LEVEL_PREBUILD == null ? usableBuild(BUILT_LEVELDB_DIR, classicLevelVersion()) : undefined
+if (ours != null) {
+  process.env.CLASSIC_LEVEL_PREBUILD = ours
+}
+export const { Level } = loadLevel()
+export type Level<K, V> = LevelModule.Level<K, V>
+
+function classicLevelVersion (): string {
+  return JSON.parse(readFileSync(join(classicLevelDir, 'package.json'), 'utf8')).version
+}
+
+function loadLevel (): typeof LevelModule {
+  try {
+    return require('level')
+  } finally {
+    if (ours != null) {
+      delete process.env.CLASSIC_LEVEL_PREBUILD
+    }
+  }
+}
+
+/** Which LevelDB binary this process loaded, for a storing role's ready line. */
+export function levelDbBinary (): string {
+  const loaded = Object.keys(require.cache).filter(path => path.endsWith('.node'))
+  if (loaded.some(path => path.startsWith(BUILT_LEVELDB_DIR + sep))) {
+    return 'built at install (hardware CRC32C)'
+  }
+  if (loaded.some(path => path.startsWith(classicLevelDir + sep))) {
+    return 'prebuilt (software CRC32C)'
+  }
+  return `from ${process.env.CLASSIC_LEVEL_PREBUILD ?? 'elsewhere'}`
+}

@@ -1,0 +1,179 @@
+import { strict as assert } from 'node:assert'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BUILT_LEVELDB_DIR, usableBuild } from '../../src/store/level.ts'
+import { tempDir } from '../helpers.ts'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const SCRIPT = join(ROOT, 'scripts', 'build-leveldb.js')
+const LEVEL_MODULE = join(ROOT, 'dist', 'src', 'store', 'level.js')
+const require = createRequire(import.meta.url)
+const CLASSIC_LEVEL = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
+const CLASSIC_LEVEL_VERSION: string = JSON.parse(readFileSync(join(CLASSIC_LEVEL, 'package.json'), 'utf8')).version
+const PREBUILT = join(CLASSIC_LEVEL, 'prebuilds', 'linux-x64', 'classic-level.node')
+
+interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+/** Runs node with `args`; `onStdout` sees everything written so far and may kill the child. */
+async function runNode (args: string[], env: NodeJS.ProcessEnv = {}, timeout = 60_000, onStdout?: (stdout: string, kill: () => void) => void): Promise<Run> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  const kill = (): void => { child.kill('SIGKILL') }
+  child.stdout.on('data', (d) => { stdout += String(d); onStdout?.(stdout, kill) })
+  child.stderr.on('data', (d) => { stderr += String(d) })
+  const timer = setTimeout(kill, timeout)
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, sig) => { resolve([c, sig]) }))
+    return { code, signal, stdout, stderr }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** How many SSE4.2 `crc32` instructions a binary holds (F2, an optional REX prefix, 0F 38 F0/F1). */
+function crc32Instructions (file: string): number {
+  const bytes = readFileSync(file)
+  let count = 0
+  for (let i = bytes.indexOf(0xf2); i >= 0 && i < bytes.length - 4; i = bytes.indexOf(0xf2, i + 1)) {
+    const op = (bytes[i + 1] & 0xf0) === 0x40 ? i + 2 : i + 1
+    if (bytes[op] === 0x0f && bytes[op + 1] === 0x38 && (bytes[op + 2] === 0xf0 || bytes[op + 2] === 0xf1)) {
+      count++
+    }
+  }
+  return count
+}
+
+const VALUES = 32
+const VALUE_SIZE = 64 * 1024
+
+/**
+ * A child that opens `dir` with the LevelDB binary in `binaryDir`, checks
+ * the values of `expect` rounds, writes round `write`'s values, says so and
+ * waits to be killed: what it wrote is then only in LevelDB's log, whose
+ * records the next opener replays, checking each one's CRC32C.
+ */
+function storeChild (dir: string, expect: number[], write: number): string {
+  return `
+    const { Level, levelDbBinary } = await import(${JSON.stringify(LEVEL_MODULE)})
+    const value = (round, i) => new Uint8Array(${VALUE_SIZE}).map((_, j) => (j * 31 + i * 7 + round) & 0xff)
+    const db = new Level(${JSON.stringify(dir)}, { valueEncoding: 'view' })
+    await db.open()
+    for (const round of ${JSON.stringify(expect)}) {
+      for (let i = 0; i < ${VALUES}; i++) {
+        const got = await db.get(round + ':' + i)
+        if (got == null || Buffer.compare(got, value(round, i)) !== 0) throw new Error('value ' + round + ':' + i + (got == null ? ' missing' : ' differs'))
+      }
+    }
+    for (let i = 0; i < ${VALUES}; i++) await db.put(${write} + ':' + i, value(${write}, i))
+    console.log(JSON.stringify({ written: true, binary: levelDbBinary() }))
+    setInterval(() => {}, 1000)
+  `
+}
+
+/** Runs `storeChild` with the binary in `binaryDir`, kills it once it has written, and returns which binary it ran. */
+async function writeThenDie (dir: string, binaryDir: string, expect: number[], write: number): Promise<string> {
+  let binary: string | undefined
+  const run = await runNode(['--input-type=module', '-e', storeChild(dir, expect, write)], { CLASSIC_LEVEL_PREBUILD: binaryDir }, 60_000, (stdout, kill) => {
+    const line = stdout.split('\n').find(l => l.startsWith('{'))
+    if (line != null && binary == null) {
+      binary = JSON.parse(line).binary
+      kill()
+    }
+  })
+  assert.equal(run.signal, 'SIGKILL', `the writer should have written and been killed: ${run.stderr}`)
+  assert.ok(binary != null)
+  return binary
+}
+
+describe('LevelDB built at install with its hardware CRC32C', function () {
+  this.timeout(300_000)
+  let out: Awaited<ReturnType<typeof tempDir>>
+  let built: string
+
+  before(async () => {
+    out = await tempDir('p2pcdn-leveldb-out-')
+    built = join(out.path, 'leveldb')
+    const run = await runNode([SCRIPT, '--out', built], {}, 280_000)
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /LevelDB built with hardware CRC32C/, run.stdout)
+  })
+
+  after(async () => {
+    await out?.remove()
+  })
+
+  it('builds classic-level\'s LevelDB with the crc32 instruction, which its prebuilt binary lacks', async () => {
+    const binary = join(built, 'build', 'Release', 'classic_level.node')
+    assert.ok(crc32Instructions(binary) > 0, 'the built binary has no crc32 instruction')
+    assert.equal(crc32Instructions(PREBUILT), 0, 'the prebuilt binary was expected to compute CRC32C in software')
+    assert.deepEqual(JSON.parse(readFileSync(join(built, 'build.json'), 'utf8')).classicLevel, CLASSIC_LEVEL_VERSION)
+    assert.equal(usableBuild(built, CLASSIC_LEVEL_VERSION), built)
+    // a second install finds it built and leaves it
+    const again = await runNode([SCRIPT, '--out', built])
+    assert.equal(again.code, 0)
+    assert.match(again.stdout, /already built/)
+  })
+
+  it('reads what the prebuilt binary wrote and writes what it reads: both compute the same CRC32C', async () => {
+    const dir = await tempDir('p2pcdn-leveldb-mixed-')
+    try {
+      const store = join(dir.path, 'store')
+      // each writer dies with its values only in the log; the next opener replays them
+      assert.equal(await writeThenDie(store, CLASSIC_LEVEL, [], 1), 'prebuilt (software CRC32C)')
+      assert.equal(await writeThenDie(store, built, [1], 2), `from ${built}`)
+      assert.equal(await writeThenDie(store, CLASSIC_LEVEL, [1, 2], 3), 'prebuilt (software CRC32C)')
+      assert.equal(await writeThenDie(store, built, [1, 2, 3], 4), `from ${built}`)
+    } finally {
+      await dir.remove()
+    }
+  })
+
+  it('is not used when it was built for another classic-level', async () => {
+    const dir = await tempDir('p2pcdn-leveldb-stale-')
+    try {
+      assert.equal(usableBuild(dir.path, CLASSIC_LEVEL_VERSION), undefined, 'an empty directory')
+      assert.equal(usableBuild(built, '0.0.1'), undefined, 'a build for another version')
+    } finally {
+      await dir.remove()
+    }
+  })
+})
+
+describe('LevelDB at install: what a machine gets', function () {
+  this.timeout(120_000)
+
+  it('this install built it, and the chunk store runs on it unless told otherwise', async () => {
+    assert.equal(usableBuild(BUILT_LEVELDB_DIR, CLASSIC_LEVEL_VERSION), BUILT_LEVELDB_DIR,
+      `npm install did not build LevelDB into ${BUILT_LEVELDB_DIR}: run \`node scripts/build-leveldb.js\` to see why`)
+    const report = ['--input-type=module', '-e', `
+      const { Level, levelDbBinary } = await import(${JSON.stringify(LEVEL_MODULE)})
+      console.log(levelDbBinary())
+    `]
+    const installed = await runNode(report, { CLASSIC_LEVEL_PREBUILD: undefined })
+    assert.equal(installed.stdout.trim(), 'built at install (hardware CRC32C)', installed.stderr)
+    const prebuilt = await runNode(report, { CLASSIC_LEVEL_PREBUILD: CLASSIC_LEVEL })
+    assert.equal(prebuilt.stdout.trim(), 'prebuilt (software CRC32C)', prebuilt.stderr)
+  })
+
+  it('keeps the prebuilt binary, and says why, when it cannot build or is told not to', async () => {
+    const dir = await tempDir('p2pcdn-leveldb-none-')
+    try {
+      const target = join(dir.path, 'leveldb')
+      const off = await runNode([SCRIPT, '--out', target], { P2PCDN_LEVELDB_BUILD: 'off' })
+      assert.equal(off.code, 0)
+      assert.match(off.stdout, /keeps classic-level's prebuilt binary .*P2PCDN_LEVELDB_BUILD=off/)
+      // a PATH with no compiler on it
+      const bare = await runNode([SCRIPT, '--out', target], { PATH: dir.path })
+      assert.equal(bare.code, 0, bare.stderr)
+      assert.match(bare.stdout, /keeps classic-level's prebuilt binary .*no c\+\+ on PATH/)
+      assert.deepEqual(readdirSync(dir.path), [])
+      assert.equal(existsSync(target), false)
+    } finally {
+      await dir.remove()
+    }
+  })
+})
