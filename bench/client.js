@@ -15,7 +15,7 @@
 //   store    --manifest f --id X --file r --dir d    LevelDB's writes alone: the resource's chunks,
 //            read into memory first, written into a fresh chunk store in d as a pre-caching
 //            super-peer writes them (putChunks, STORE_BATCH at a time), after an untimed pass
-//            into a store deleted again; nothing fetched or verified
+//            into a store deleted again; nothing fetched or verified; says which LevelDB binary ran
 // --encryption tls|noise picks what the libp2p client offers.
 import './gc.js'
 import { parseArgs } from 'node:util'
@@ -31,6 +31,7 @@ import { PeerSource } from '../dist/src/fetch/sources.js'
 import { verifyManifest } from '../dist/src/content/manifest.js'
 import { STORE_BATCH } from '../dist/src/roles/super-peer/download.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
+import { levelDbBinary } from '../dist/src/store/level.js'
 
 const { positionals: [mode], values } = parseArgs({
   allowPositionals: true,
@@ -263,7 +264,7 @@ if (mode === 'http') {
   await writeAll(`${values.dir}-warm-up`)
   await rm(`${values.dir}-warm-up`, { recursive: true, force: true })
   const { ms, cpuMs } = await writeAll(values.dir)
-  print({ ms, bytes: bytes.byteLength, cpuMs })
+  print({ ms, bytes: bytes.byteLength, cpuMs, leveldb: levelDbBinary() })
 } else {
   throw new Error(`unknown mode ${mode}`)
 }

@@ -66,8 +66,8 @@ const EXIT_GRACE = 30_000
  * children print one line, at the end: one still running EXIT_GRACE after a
  * line is taken to be stuck in its exit.
  */
-export async function runChild (script, args, { timeout = 600_000 } = {}) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+export async function runChild (script, args, { timeout = 600_000, env } = {}) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
   children.add(child)
   let out = ''
   let stuckAtExit = false
@@ -172,13 +172,13 @@ export async function measureCpu (pids, work) {
  * One client process moving `size` bytes from servers: its time and CPU, and
  * the servers' CPU over the same span. A short transfer fails the run.
  */
-export async function transferRound (name, size, serverPids, client, args) {
-  const { result, cpuMs } = await measureCpu(serverPids, async () => runChild(client, args))
+export async function transferRound (name, size, serverPids, client, args, { env } = {}) {
+  const { result, cpuMs } = await measureCpu(serverPids, async () => runChild(client, args, { env }))
   if (result.bytes !== size) {
     throw new Error(`${name} moved ${result.bytes} of ${size} bytes`)
   }
   const mbps = size / MB / (result.ms / 1000)
-  return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s` }
+  return { ms: result.ms, mbps, clientCpuMs: result.cpuMs, serverCpuMs: cpuMs, note: `${fmt(mbps)} MB/s`, leveldb: result.leveldb }
 }
 
 /** The spreads every transfer table shows, from the rounds of one case. */

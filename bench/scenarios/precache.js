@@ -7,12 +7,19 @@
 // bytes read raw from the origin by a separate process, in one GET (node:http,
 // and node's fetch) and in the super-peer's access pattern (4 MiB Range
 // requests, one after another). The store's own ceiling: LevelDB's writes of
-// the same chunks alone, from memory in a separate process. With --before, a
+// the same chunks alone, from memory in a separate process, with the LevelDB
+// binary the install built and with classic-level's prebuilt one. With --before, a
 // second network whose super-peer is the other checkout's CLI ingests beside ours.
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { STORE_BATCH } from '../../dist/src/roles/super-peer/download.js'
 import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, runChild, spread, startChild, startServices, table, transferRound } from '../lib.js'
+
+const require = createRequire(import.meta.url)
+/** classic-level as the store loads it; naming it to node-gyp-build picks its prebuilt binary. */
+const CLASSIC_LEVEL = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
+const PREBUILT = 'prebuilt (software CRC32C)'
 
 export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
 export const defaultRounds = 3
@@ -71,10 +78,10 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   const ours = await startNetwork(cli, join(dir, 'precache-super'))
   const rawRead = (args) => async () => transferRound(`raw ${args[0]}`, size, [origin.pid], join(here, 'client.js'), [...args, '--target', origin.info.url])
   let stores = 0
-  const storeWrites = async () => {
+  const storeWrites = (env) => async () => {
     const storeDir = join(dir, `store-ceiling-${++stores}`)
     try {
-      return await transferRound('store writes', size, [], join(here, 'client.js'), ['store', '--manifest', prepared.manifestFile, '--id', prepared.id, '--file', prepared.file, '--dir', storeDir])
+      return await transferRound('store writes', size, [], join(here, 'client.js'), ['store', '--manifest', prepared.manifestFile, '--id', prepared.id, '--file', prepared.file, '--dir', storeDir], { env })
     } finally {
       // the writer's untimed pass goes beside it, and stays behind if the writer failed
       await rm(storeDir, { recursive: true, force: true })
@@ -83,6 +90,7 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   }
   const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
   const STORE = `LevelDB writes alone (chunks in memory, putChunks in batches of ${STORE_BATCH})`
+  const STORE_PREBUILT = `${STORE}, classic-level's prebuilt binary`
   const INGEST_BEFORE = `${INGEST} (before)`
   const GET = 'raw read, one GET (node:http)'
   const cases = {
@@ -90,7 +98,8 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
     [GET]: rawRead(['http']),
     'raw read, one GET (fetch)': rawRead(['fetch']),
     'raw read, 4 MiB Range requests one after another (node:http)': rawRead(['ranges', '--bytes', String(size)]),
-    [STORE]: storeWrites
+    [STORE]: storeWrites({}),
+    [STORE_PREBUILT]: storeWrites({ CLASSIC_LEVEL_PREBUILD: CLASSIC_LEVEL })
   }
   if (before != null) {
     const theirs = await startNetwork(join(before, 'bin', 'p2pcdn.js'), join(dir, 'precache-super-before'))
@@ -98,6 +107,9 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
   }
   const runs = await interleave(Object.keys(cases), rounds, async (name) => {
     const r = await cases[name]()
+    if (name === STORE_PREBUILT && r.leveldb !== PREBUILT) {
+      throw new Error(`${name} ran on LevelDB ${r.leveldb}`)
+    }
     const mbps = size / MB / (r.ms / 1000)
     return { ...r, mbps, note: `${fmt(mbps)} MB/s` }
   })
@@ -115,14 +127,16 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
     'ingest ÷ raw GET, fetch': ratio(INGEST, 'raw read, one GET (fetch)'),
     'ingest ÷ raw 4 MiB Range reads': ratio(INGEST, 'raw read, 4 MiB Range requests one after another (node:http)'),
     'LevelDB writes alone ÷ raw GET, node:http (the store\'s ceiling)': ratio(STORE, GET),
-    'ingest ÷ LevelDB writes alone': ratio(INGEST, STORE)
+    'ingest ÷ LevelDB writes alone': ratio(INGEST, STORE),
+    'LevelDB writes alone: this store\'s binary ÷ the prebuilt one, MB/s': ratio(STORE, STORE_PREBUILT),
+    'LevelDB writes alone: this store\'s binary ÷ the prebuilt one, CPU-s': summary[STORE].readerCpuS.median / summary[STORE_PREBUILT].readerCpuS.median
   }
   if (before != null) {
     ratios['ingest: after ÷ before, MB/s'] = ratio(INGEST, INGEST_BEFORE)
     ratios['ingest: after ÷ before, MB per CPU-s'] = summary[INGEST].readerMbPerCpuS.median / summary[INGEST_BEFORE].readerMbPerCpuS.median
   }
   const markdown = [
-    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process${before == null ? '' : ` (before: the super-peer of ${before}, in a network of its own)`}, timed from its download-started to its resource-held event; raw reads and the LevelDB writes alone run in a separate process. "Reader CPU" is the super-peer's, the raw reader's, or the writer's.`,
+    `${label}, ${rounds} interleaved rounds; origin is node:http on 127.0.0.1 serving a file; the super-peer is \`p2pcdn start --role super\` in its own process${before == null ? '' : ` (before: the super-peer of ${before}, in a network of its own)`}, timed from its download-started to its resource-held event; raw reads and the LevelDB writes alone run in a separate process; this store's LevelDB binary: ${runs[STORE][0].leveldb}. "Reader CPU" is the super-peer's, the raw reader's, or the writer's.`,
     '',
     table(['path', 'MB/s median (min–max)', 'reader CPU s', 'MB per reader CPU-s'],
       Object.entries(summary).map(([name, s]) => [name, fmtSpread(s.mbps), fmt(s.readerCpuS.median, 2), fmt(s.readerMbPerCpuS.median)])),
