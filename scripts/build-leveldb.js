@@ -1,29 +1,29 @@
 // Builds LevelDB from the installed classic-level's own sources with LevelDB's
 // SSE4.2 CRC32C turned on, into native/leveldb, where the chunk store loads it
 // (src/store/level.ts). classic-level's prebuilt binary computes the CRC32C of
-// every byte it stores in software, twice (the log and the table): half the CPU
-// of LevelDB's writes, and the largest item of a super-peer pre-caching
-// (bench/RESULTS.md, scenario 5). Runs at install; whatever it lacks (another
-// platform, no C++ compiler, no Node headers) keeps the prebuilt binary, which
-// stores the same bytes and checksums, only slower.
+// every byte it stores in software, twice (the log and the table): the largest
+// item of LevelDB's writes, and of a super-peer pre-caching (bench/RESULTS.md,
+// scenario 5). Runs at install, and never fails one: whatever it lacks
+// (another platform, no C++ compiler, no Node headers, no room) keeps the
+// prebuilt binary, which stores the same bytes and checksums, only slower.
 //
 //   node scripts/build-leveldb.js [--out dir] [--force]
 //   P2PCDN_LEVELDB_BUILD=off npm install    skips it
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism, tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string', default: new URL('../native/leveldb', import.meta.url).pathname },
-    force: { type: 'boolean', default: false }
-  }
-})
-const out = resolve(values.out)
+/**
+ * What this script builds, and how: a build of another recipe is built again
+ * and never loaded (src/store/level.ts checks the same number).
+ */
+const RECIPE = 1
 const BUILD_TIMEOUT = 10 * 60 * 1000
+const CHECK_TIMEOUT = 60 * 1000
 /** Where classic-level's sources name the file that holds LevelDB's SSE4.2 CRC32C. */
 const SSE_SOURCE = '"leveldb-<(ldbversion)/port/port_posix_sse.cc"'
 const LINUX_DEFINES = '"OS_LINUX=1"'
@@ -36,85 +36,135 @@ function keepPrebuilt (reason) {
   process.exit(0)
 }
 
-if (process.env.P2PCDN_LEVELDB_BUILD === 'off') {
-  keepPrebuilt('P2PCDN_LEVELDB_BUILD=off')
-}
-if (process.platform !== 'linux' || process.arch !== 'x64') {
-  keepPrebuilt(`LevelDB's hardware CRC32C is built here for x86-64 Linux only, not ${process.platform}-${process.arch}`)
+try {
+  const problem = await main()
+  if (problem != null) {
+    keepPrebuilt(problem)
+  }
+} catch (err) {
+  keepPrebuilt(err.message)
 }
 
-const classicLevel = findClassicLevel()
-if (!values.force && isBuilt(out, classicLevel.version)) {
-  say(`LevelDB with hardware CRC32C already built for classic-level ${classicLevel.version} in ${out}`)
-  process.exit(0)
-}
-for (const tool of ['c++', 'make']) {
+/** Returns why the prebuilt binary stays, or undefined once the build is in place. */
+async function main () {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: fileURLToPath(new URL('../native/leveldb', import.meta.url)) },
+      force: { type: 'boolean', default: false }
+    }
+  })
+  const out = resolve(values.out)
+  if (process.env.P2PCDN_LEVELDB_BUILD === 'off') {
+    return 'P2PCDN_LEVELDB_BUILD=off'
+  }
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    return `LevelDB's hardware CRC32C is built here for x86-64 Linux only, not ${process.platform}-${process.arch}`
+  }
+  let classicLevel
   try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' })
-  } catch {
-    keepPrebuilt(`no ${tool} on PATH (a C++ toolchain builds it: build-essential on Debian)`)
+    classicLevel = findClassicLevel()
+  } catch (err) {
+    return `classic-level or napi-macros not found (${err.message})`
+  }
+  if (!values.force && isBuilt(out, classicLevel.version)) {
+    say(`LevelDB with hardware CRC32C already built for classic-level ${classicLevel.version} in ${out}`)
+    return undefined
+  }
+  // gyp's Makefile compiles with $(CXX), g++ unless set
+  for (const tool of [process.env.CXX ?? 'g++', 'make']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'ignore', timeout: CHECK_TIMEOUT })
+    } catch {
+      return `no ${tool} on PATH (a C++ toolchain builds it: build-essential on Debian)`
+    }
+  }
+  const nodeGyp = findNodeGyp()
+  if (nodeGyp == null) {
+    return 'node-gyp not found (it comes with npm)'
+  }
+  const work = mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-'))
+  try {
+    return await build(work, out, classicLevel, nodeGyp)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
   }
 }
 
-const nodeGyp = findNodeGyp()
-if (nodeGyp == null) {
-  keepPrebuilt('node-gyp not found (it comes with npm)')
-}
-
-const work = mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-'))
-let problem
-try {
-  problem = build(work)
-} finally {
-  rmSync(work, { recursive: true, force: true })
-}
-if (problem != null) {
-  keepPrebuilt(problem)
-}
-
 /** Builds, checks and installs the binary; returns why not when it could not. */
-function build (work) {
+async function build (work, out, classicLevel, nodeGyp) {
   const source = join(work, 'classic-level')
   for (const entry of ['package.json', 'binding.gyp', 'binding.cc', 'deps']) {
     cpSync(join(classicLevel.dir, entry), join(source, entry), { recursive: true })
   }
-  const problem = enableSse42(join(source, 'deps', 'leveldb'))
+  const problem = enableSse42(join(source, 'deps', 'leveldb'), classicLevel.version)
   if (problem != null) {
     return problem
   }
   const started = Date.now()
   say(`building LevelDB with hardware CRC32C from classic-level ${classicLevel.version} (about a minute; P2PCDN_LEVELDB_BUILD=off skips it)`)
-  // outside the work directory, which goes: a failed build's log is what its user needs
-  const log = join(tmpdir(), 'p2pcdn-leveldb-build.log')
   const args = [nodeGyp, 'rebuild', `-j${availableParallelism()}`, ...nodeDirArgs()]
-  const built = spawnSync(process.execPath, args, {
+  const built = await run(process.execPath, args, {
     cwd: source,
     // binding.gyp asks node for napi-macros' include path, from a copy that has no node_modules
-    env: { ...process.env, NODE_PATH: [classicLevel.modules, process.env.NODE_PATH].filter(Boolean).join(delimiter) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: BUILD_TIMEOUT,
-    maxBuffer: 64 * 1024 * 1024
-  })
-  writeFileSync(log, `${built.stdout ?? ''}${built.stderr ?? ''}`)
+    env: { ...process.env, NODE_PATH: [classicLevel.modules, process.env.NODE_PATH].filter(Boolean).join(delimiter) }
+  }, BUILD_TIMEOUT)
   const binary = join(source, 'build', 'Release', 'classic_level.node')
-  if (built.status === 0) {
-    rmSync(log, { force: true })
-  }
   if (built.status !== 0 || !existsSync(binary)) {
-    const output = readFileSync(log, 'utf8').split('\n')
-    const first = output.find(l => /error/i.test(l)) ?? output.filter(l => l.trim() !== '').at(-1) ?? ''
-    return `the build failed (${built.error?.message ?? `exit ${built.status}`}): ${first.trim()} (full log: ${log})`
+    // outside the work directory, which goes: a failed build's log is what its user needs
+    const log = join(mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-log-')), 'build.log')
+    writeFileSync(log, built.output)
+    const lines = built.output.split('\n')
+    const first = lines.find(l => /error/i.test(l)) ?? lines.filter(l => l.trim() !== '').at(-1) ?? ''
+    return `the build failed (${built.status == null ? `no exit within ${BUILD_TIMEOUT / 1000} s` : `exit ${built.status}`}): ${first.trim()} (full log: ${log})`
   }
-  const smoke = smokeTest(source)
+  const smoke = smokeTest(source, classicLevel)
   if (smoke != null) {
     return `the built binary failed its check: ${smoke}`
   }
+  // a new file, not one written over: a running store keeps the binary it loaded
   rmSync(out, { recursive: true, force: true })
   mkdirSync(join(out, 'build', 'Release'), { recursive: true })
   cpSync(binary, join(out, 'build', 'Release', 'classic_level.node'))
-  writeFileSync(join(out, 'build.json'), `${JSON.stringify({ classicLevel: classicLevel.version, crc32c: 'sse4.2', node: process.version }, null, 2)}\n`)
+  // last, so a build cut short is never taken for a whole one
+  writeFileSync(join(out, 'build.json'), `${JSON.stringify({ classicLevel: classicLevel.version, recipe: RECIPE, crc32c: 'sse4.2', node: process.version }, null, 2)}\n`)
   say(`LevelDB built with hardware CRC32C in ${((Date.now() - started) / 1000).toFixed(0)} s: ${out}`)
   return undefined
+}
+
+/**
+ * Runs a command in its own process group, its output collected; past
+ * `timeout`, or when this script is interrupted, the whole group goes
+ * (node-gyp's make and compilers too), so no compiler outlives the work
+ * directory it builds in.
+ */
+async function run (command, args, options, timeout) {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let output = ''
+  child.stdout.on('data', (d) => { output += d })
+  child.stderr.on('data', (d) => { output += d })
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
+  const timer = setTimeout(killGroup, timeout)
+  const interrupted = (signal) => {
+    killGroup()
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  try {
+    const status = await new Promise((resolve) => {
+      child.on('error', (err) => { output += `${err.message}\n`; resolve(null) })
+      child.on('close', (code) => { resolve(code) })
+    })
+    return { status, output }
+  } finally {
+    clearTimeout(timer)
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
+  }
 }
 
 /**
@@ -124,11 +174,11 @@ function build (work) {
  * runs on any x86-64. Returns why not when classic-level's layout is not the
  * one known.
  */
-function enableSse42 (leveldb) {
+function enableSse42 (leveldb, version) {
   const gypFile = join(leveldb, 'leveldb.gyp')
   const gyp = readFileSync(gypFile, 'utf8')
   if (!gyp.includes(SSE_SOURCE) || !gyp.includes(LINUX_DEFINES)) {
-    return `classic-level ${classicLevel.version} does not build LevelDB the way this script knows`
+    return `classic-level ${version} does not build LevelDB the way this script knows`
   }
   writeFileSync(gypFile, gyp
     .replace(SSE_SOURCE, '"port_posix_sse42.cc"')
@@ -146,7 +196,7 @@ function enableSse42 (leveldb) {
 }
 
 /** Opens a store with the built binary, writes, reopens (replaying the log, CRC32C checked) and reads back. */
-function smokeTest (source) {
+function smokeTest (source, classicLevel) {
   const dir = mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-check-'))
   try {
     const check = spawnSync(process.execPath, ['--input-type=module', '-e', `
@@ -163,7 +213,7 @@ function smokeTest (source) {
       const back = await db.get('k')
       await db.close()
       if (back == null || Buffer.compare(back, value) !== 0) throw new Error('the value read back differs')
-    `], { env: { ...process.env, CLASSIC_LEVEL_PREBUILD: source }, encoding: 'utf8', timeout: 60_000 })
+    `], { env: { ...process.env, CLASSIC_LEVEL_PREBUILD: source }, encoding: 'utf8', timeout: CHECK_TIMEOUT })
     return check.status === 0 ? undefined : (check.stderr.trim().split('\n').find(l => l.includes('Error')) ?? `exit ${check.status}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -172,22 +222,18 @@ function smokeTest (source) {
 
 /** classic-level as `level` resolves it: the copy the store will load. */
 function findClassicLevel () {
-  try {
-    const fromHere = createRequire(import.meta.url)
-    const fromLevel = createRequire(fromHere.resolve('level'))
-    const dir = dirname(fromLevel.resolve('classic-level'))
-    const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
-    const macros = dirname(createRequire(join(dir, 'package.json')).resolve('napi-macros'))
-    return { dir, version, modules: dirname(macros) }
-  } catch (err) {
-    keepPrebuilt(`classic-level or napi-macros not found (${err.message})`)
-  }
+  const fromHere = createRequire(import.meta.url)
+  const fromLevel = createRequire(fromHere.resolve('level'))
+  const dir = dirname(fromLevel.resolve('classic-level'))
+  const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
+  const macros = dirname(createRequire(join(dir, 'package.json')).resolve('napi-macros'))
+  return { dir, version, modules: dirname(macros) }
 }
 
 function isBuilt (dir, version) {
   try {
     const info = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8'))
-    return info.classicLevel === version && existsSync(join(dir, 'build', 'Release', 'classic_level.node'))
+    return info.classicLevel === version && info.recipe === RECIPE && existsSync(join(dir, 'build', 'Release', 'classic_level.node'))
   } catch {
     return false
   }

@@ -17,18 +17,26 @@ const require = createRequire(import.meta.url)
 /** Where the install step puts its build: native/leveldb in this package. */
 export const BUILT_LEVELDB_DIR = fileURLToPath(new URL('../../../native/leveldb', import.meta.url))
 const BINARY = join('build', 'Release', 'classic_level.node')
+/** The build recipe this loader takes (scripts/build-leveldb.js writes the same number). */
+const RECIPE = 1
 
 const classicLevelDir = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
 
-/** `dir` when it holds a build for classic-level `version`; a build for another version could not match its JavaScript. */
+/**
+ * `dir` when it holds a build of this recipe for classic-level `version`: a
+ * build for another version could not match its JavaScript.
+ */
 export function usableBuild (dir: string, version: string): string | undefined {
   try {
     const info = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8'))
-    return info.classicLevel === version && existsSync(join(dir, BINARY)) ? dir : undefined
+    return info.classicLevel === version && info.recipe === RECIPE && existsSync(join(dir, BINARY)) ? dir : undefined
   } catch {
     return undefined
   }
 }
+
+/** Why the build at install was not loaded, when it was there and failed to load. */
+export let builtLevelDbError: string | undefined
 
 // node-gyp-build reads this at load, from here or an operator's own setting; set only for
 // the load, so neither the host application nor the processes it starts inherit it
@@ -46,6 +54,16 @@ function classicLevelVersion (): string {
 function loadLevel (): typeof LevelModule {
   try {
     return require('level')
+  } catch (err: any) {
+    if (ours == null) {
+      throw err
+    }
+    // a build that will not load here (PREBUILDS_ONLY set, a binary copied to
+    // another system) must not cost the store: Node drops a module that failed to
+    // load, so this loads classic-level afresh, on its prebuilt binary
+    builtLevelDbError = err.message
+    delete process.env.CLASSIC_LEVEL_PREBUILD
+    return require('level')
   } finally {
     if (ours != null) {
       delete process.env.CLASSIC_LEVEL_PREBUILD
@@ -57,10 +75,19 @@ function loadLevel (): typeof LevelModule {
 export function levelDbBinary (): string {
   const loaded = Object.keys(require.cache).filter(path => path.endsWith('.node'))
   if (loaded.some(path => path.startsWith(BUILT_LEVELDB_DIR + sep))) {
-    return 'built at install (hardware CRC32C)'
+    // LevelDB checks the CPU itself and computes in software without SSE4.2
+    return cpuHasSse42() ? 'built at install (hardware CRC32C)' : 'built at install (software CRC32C: this CPU has no SSE4.2)'
   }
   if (loaded.some(path => path.startsWith(classicLevelDir + sep))) {
-    return 'prebuilt (software CRC32C)'
+    return builtLevelDbError == null ? 'prebuilt (software CRC32C)' : `prebuilt (software CRC32C; the build at install failed to load: ${builtLevelDbError.split('\n')[0]})`
   }
   return `from ${process.env.CLASSIC_LEVEL_PREBUILD ?? 'elsewhere'}`
+}
+
+function cpuHasSse42 (): boolean {
+  try {
+    return /^flags\s*:.*\bsse4_2\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'))
+  } catch {
+    return false
+  }
 }
