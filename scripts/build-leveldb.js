@@ -12,7 +12,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, constants, tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
  * What this script builds, and how: a build of another recipe is built again
  * and never loaded (src/store/level.ts checks the same number).
  */
-const RECIPE = 1
+const RECIPE = 2
 const BUILD_TIMEOUT = 10 * 60 * 1000
 const CHECK_TIMEOUT = 60 * 1000
 /** Where classic-level's sources name the file that holds LevelDB's SSE4.2 CRC32C. */
@@ -36,13 +36,31 @@ function keepPrebuilt (reason) {
   process.exit(0)
 }
 
+/** The compile's process groups, which an interrupt takes down with the script. */
+const groups = new Set()
+/** The signal that interrupted the script: it ends by it once its temp dirs are gone. */
+let interrupted
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    interrupted ??= signal
+    for (const pid of groups) {
+      killGroup(pid)
+    }
+  })
+}
+
+let problem
 try {
-  const problem = await main()
-  if (problem != null) {
-    keepPrebuilt(problem)
-  }
+  problem = await main()
 } catch (err) {
-  keepPrebuilt(err.message)
+  problem = err.message
+}
+if (interrupted != null) {
+  say(`LevelDB build interrupted (${interrupted})`)
+  process.exit(128 + constants.signals[interrupted])
+}
+if (problem != null) {
+  keepPrebuilt(problem)
 }
 
 /** Returns why the prebuilt binary stays, or undefined once the build is in place. */
@@ -70,8 +88,8 @@ async function main () {
     say(`LevelDB with hardware CRC32C already built for classic-level ${classicLevel.version} in ${out}`)
     return undefined
   }
-  // gyp's Makefile compiles with $(CXX), g++ unless set
-  for (const tool of [process.env.CXX ?? 'g++', 'make']) {
+  // gyp's Makefile compiles with $(CXX), g++ unless set (which may carry a wrapper: "ccache g++")
+  for (const tool of [(process.env.CXX ?? 'g++').trim().split(/\s+/)[0], 'make']) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore', timeout: CHECK_TIMEOUT })
     } catch {
@@ -82,7 +100,8 @@ async function main () {
   if (nodeGyp == null) {
     return 'node-gyp not found (it comes with npm)'
   }
-  const work = mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-'))
+  // real paths: the check compares them with the module cache's, which are
+  const work = realpathSync(mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-')))
   try {
     return await build(work, out, classicLevel, nodeGyp)
   } finally {
@@ -108,6 +127,9 @@ async function build (work, out, classicLevel, nodeGyp) {
     // binding.gyp asks node for napi-macros' include path, from a copy that has no node_modules
     env: { ...process.env, NODE_PATH: [classicLevel.modules, process.env.NODE_PATH].filter(Boolean).join(delimiter) }
   }, BUILD_TIMEOUT)
+  if (interrupted != null) {
+    return 'interrupted'
+  }
   const binary = join(source, 'build', 'Release', 'classic_level.node')
   if (built.status !== 0 || !existsSync(binary)) {
     // outside the work directory, which goes: a failed build's log is what its user needs
@@ -115,7 +137,8 @@ async function build (work, out, classicLevel, nodeGyp) {
     writeFileSync(log, built.output)
     const lines = built.output.split('\n')
     const first = lines.find(l => /error/i.test(l)) ?? lines.filter(l => l.trim() !== '').at(-1) ?? ''
-    return `the build failed (${built.status == null ? `no exit within ${BUILD_TIMEOUT / 1000} s` : `exit ${built.status}`}): ${first.trim()} (full log: ${log})`
+    const how = built.timedOut ? `no end within ${BUILD_TIMEOUT / 1000} s` : built.signal != null ? `killed by ${built.signal}` : `exit ${built.status}`
+    return `the build failed (${how}): ${first.trim()} (full log: ${log})`
   }
   const smoke = smokeTest(source, classicLevel)
   if (smoke != null) {
@@ -133,38 +156,37 @@ async function build (work, out, classicLevel, nodeGyp) {
 
 /**
  * Runs a command in its own process group, its output collected; past
- * `timeout`, or when this script is interrupted, the whole group goes
+ * `timeout`, or when the script is interrupted, the whole group goes
  * (node-gyp's make and compilers too), so no compiler outlives the work
  * directory it builds in.
  */
 async function run (command, args, options, timeout) {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  groups.add(child.pid)
   let output = ''
   child.stdout.on('data', (d) => { output += d })
   child.stderr.on('data', (d) => { output += d })
-  const killGroup = () => {
-    try {
-      process.kill(-child.pid, 'SIGKILL')
-    } catch {}
-  }
-  const timer = setTimeout(killGroup, timeout)
-  const interrupted = (signal) => {
-    killGroup()
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.once('SIGINT', interrupted)
-  process.once('SIGTERM', interrupted)
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    killGroup(child.pid)
+  }, timeout)
   try {
-    const status = await new Promise((resolve) => {
-      child.on('error', (err) => { output += `${err.message}\n`; resolve(null) })
-      child.on('close', (code) => { resolve(code) })
+    const [status, signal] = await new Promise((resolve) => {
+      child.on('error', (err) => { output += `${err.message}\n`; resolve([null, null]) })
+      child.on('close', (code, sig) => { resolve([code, sig]) })
     })
-    return { status, output }
+    return { status, signal, timedOut, output }
   } finally {
     clearTimeout(timer)
-    process.off('SIGINT', interrupted)
-    process.off('SIGTERM', interrupted)
+    groups.delete(child.pid)
   }
+}
+
+function killGroup (pid) {
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {}
 }
 
 /**
@@ -185,6 +207,10 @@ function enableSse42 (leveldb, version) {
     .replace(LINUX_DEFINES, `${LINUX_DEFINES}, "LEVELDB_PLATFORM_POSIX_SSE=1"`))
   writeFileSync(join(leveldb, 'port_posix_sse42.cc'), [
     '// LevelDB\'s CRC32C with SSE4.2, as upstream builds it with -msse4.2 for this file alone',
+    '// (what it includes first, so that only the CRC32C code below may use the instruction)',
+    '#include <stdint.h>',
+    '#include <string.h>',
+    '#include "port/port.h"',
     '#pragma GCC target("sse4.2")',
     '// the file includes these only when the whole build is -msse4.2',
     '#include <cpuid.h>',
@@ -197,7 +223,7 @@ function enableSse42 (leveldb, version) {
 
 /** Opens a store with the built binary, writes, reopens (replaying the log, CRC32C checked) and reads back. */
 function smokeTest (source, classicLevel) {
-  const dir = mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-check-'))
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-check-')))
   try {
     const check = spawnSync(process.execPath, ['--input-type=module', '-e', `
       import { createRequire } from 'node:module'

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type * as LevelModule from 'level'
@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url)
 export const BUILT_LEVELDB_DIR = fileURLToPath(new URL('../../../native/leveldb', import.meta.url))
 const BINARY = join('build', 'Release', 'classic_level.node')
 /** The build recipe this loader takes (scripts/build-leveldb.js writes the same number). */
-const RECIPE = 1
+const RECIPE = 2
 
 const classicLevelDir = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
 
@@ -36,15 +36,22 @@ export function usableBuild (dir: string, version: string): string | undefined {
 }
 
 /** Why the build at install was not loaded, when it was there and failed to load. */
-export let builtLevelDbError: string | undefined
+let installBuildError: string | undefined
 
 // node-gyp-build reads this at load, from here or an operator's own setting; set only for
 // the load, so neither the host application nor the processes it starts inherit it
-const ours = process.env.CLASSIC_LEVEL_PREBUILD == null ? usableBuild(BUILT_LEVELDB_DIR, classicLevelVersion()) : undefined
-if (ours != null) {
-  process.env.CLASSIC_LEVEL_PREBUILD = ours
+const installBuild = process.env.CLASSIC_LEVEL_PREBUILD == null ? usableBuild(BUILT_LEVELDB_DIR, classicLevelVersion()) : undefined
+if (installBuild != null) {
+  process.env.CLASSIC_LEVEL_PREBUILD = installBuild
 }
+const nativeBefore = new Set(loadedNativeModules())
 export const { Level } = loadLevel()
+/**
+ * The LevelDB binary this process runs (a real path, as the module cache keeps
+ * it): the one this load brought in, or one the host application loaded first.
+ */
+const loadedBinary = loadedNativeModules().find(path => !nativeBefore.has(path)) ??
+  loadedNativeModules().find(path => /classic[-_]level[^/]*\.node$/.test(path))
 export type Level<K, V> = LevelModule.Level<K, V>
 
 function classicLevelVersion (): string {
@@ -55,17 +62,17 @@ function loadLevel (): typeof LevelModule {
   try {
     return require('level')
   } catch (err: any) {
-    if (ours == null) {
+    if (installBuild == null) {
       throw err
     }
     // a build that will not load here (PREBUILDS_ONLY set, a binary copied to
     // another system) must not cost the store: Node drops a module that failed to
     // load, so this loads classic-level afresh, on its prebuilt binary
-    builtLevelDbError = err.message
+    installBuildError = err.message
     delete process.env.CLASSIC_LEVEL_PREBUILD
     return require('level')
   } finally {
-    if (ours != null) {
+    if (installBuild != null) {
       delete process.env.CLASSIC_LEVEL_PREBUILD
     }
   }
@@ -73,15 +80,29 @@ function loadLevel (): typeof LevelModule {
 
 /** Which LevelDB binary this process loaded, for a storing role's ready line. */
 export function levelDbBinary (): string {
-  const loaded = Object.keys(require.cache).filter(path => path.endsWith('.node'))
-  if (loaded.some(path => path.startsWith(BUILT_LEVELDB_DIR + sep))) {
+  if (loadedBinary == null) {
+    return 'unknown binary'
+  }
+  if (isWithin(loadedBinary, BUILT_LEVELDB_DIR)) {
     // LevelDB checks the CPU itself and computes in software without SSE4.2
     return cpuHasSse42() ? 'built at install (hardware CRC32C)' : 'built at install (software CRC32C: this CPU has no SSE4.2)'
   }
-  if (loaded.some(path => path.startsWith(classicLevelDir + sep))) {
-    return builtLevelDbError == null ? 'prebuilt (software CRC32C)' : `prebuilt (software CRC32C; the build at install failed to load: ${builtLevelDbError.split('\n')[0]})`
+  if (isWithin(loadedBinary, classicLevelDir)) {
+    return installBuildError == null ? 'prebuilt (software CRC32C)' : `prebuilt (software CRC32C; the build at install failed to load: ${installBuildError.split('\n')[0]})`
   }
-  return `from ${process.env.CLASSIC_LEVEL_PREBUILD ?? 'elsewhere'}`
+  return `from ${loadedBinary}`
+}
+
+function loadedNativeModules (): string[] {
+  return Object.keys(require.cache).filter(path => path.endsWith('.node'))
+}
+
+function isWithin (path: string, dir: string): boolean {
+  try {
+    return path.startsWith(realpathSync(dir) + sep)
+  } catch {
+    return false
+  }
 }
 
 function cpuHasSse42 (): boolean {

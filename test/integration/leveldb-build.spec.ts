@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BUILT_LEVELDB_DIR, usableBuild } from '../../src/store/level.ts'
-import { tempDir } from '../helpers.ts'
+import { eventually, tempDir } from '../helpers.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SCRIPT = join(ROOT, 'scripts', 'build-leveldb.js')
@@ -17,20 +18,23 @@ const PREBUILT = join(CLASSIC_LEVEL, 'prebuilds', 'linux-x64', 'classic-level.no
 
 interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
-/** Runs node with `args`; `onStdout` sees everything written so far and may kill the child. */
-async function runNode (args: string[], env: NodeJS.ProcessEnv = {}, timeout = 60_000, onStdout?: (stdout: string, kill: () => void) => void): Promise<Run> {
+/** Runs node with `args`; `onStdout` sees everything written so far, and the child. */
+async function runNode (args: string[], env: NodeJS.ProcessEnv = {}, timeout = 60_000, onStdout?: (stdout: string, child: ChildProcess) => void): Promise<Run> {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   const kill = (): void => { child.kill('SIGKILL') }
-  child.stdout.on('data', (d) => { stdout += String(d); onStdout?.(stdout, kill) })
+  child.stdout.on('data', (d) => { stdout += String(d); onStdout?.(stdout, child) })
   child.stderr.on('data', (d) => { stderr += String(d) })
-  const timer = setTimeout(kill, timeout)
+  // SIGTERM first: the build script then takes its compile down with it
+  const timer = setTimeout(() => { child.kill('SIGTERM') }, timeout)
+  const hardTimer = setTimeout(kill, timeout + 10_000)
   try {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, sig) => { resolve([c, sig]) }))
     return { code, signal, stdout, stderr }
   } finally {
     clearTimeout(timer)
+    clearTimeout(hardTimer)
   }
 }
 
@@ -79,11 +83,12 @@ function storeChild (dir: string, expect: number[], write: number): string {
 /** Runs `storeChild` with the binary in `binaryDir`, kills it once it has written, and returns which binary it ran. */
 async function writeThenDie (dir: string, binaryDir: string, expect: number[], write: number): Promise<string> {
   let binary: string | undefined
-  const run = await runNode(['--input-type=module', '-e', storeChild(dir, expect, write)], { CLASSIC_LEVEL_PREBUILD: binaryDir }, 60_000, (stdout, kill) => {
-    const line = stdout.split('\n').find(l => l.startsWith('{'))
+  const run = await runNode(['--input-type=module', '-e', storeChild(dir, expect, write)], { CLASSIC_LEVEL_PREBUILD: binaryDir }, 60_000, (stdout, child) => {
+    // whole lines only: a chunk of output may end mid-line
+    const line = stdout.split('\n').slice(0, -1).find(l => l.startsWith('{'))
     if (line != null && binary == null) {
       binary = JSON.parse(line).binary
-      kill()
+      child.kill('SIGKILL')
     }
   })
   assert.equal(run.signal, 'SIGKILL', `the writer should have written and been killed: ${run.stderr}`)
@@ -100,7 +105,7 @@ describe('LevelDB built at install with its hardware CRC32C', function () {
     out = await tempDir('p2pcdn-leveldb-out-')
     built = join(out.path, 'leveldb')
     // an operator's own P2PCDN_LEVELDB_BUILD=off for the install is not this test's
-    const run = await runNode([SCRIPT, '--out', built], { P2PCDN_LEVELDB_BUILD: undefined }, 280_000)
+    const run = await runNode([SCRIPT, '--out', built], { P2PCDN_LEVELDB_BUILD: undefined }, 270_000)
     assert.equal(run.code, 0, run.stderr)
     assert.match(run.stdout, /LevelDB built with hardware CRC32C/, run.stdout)
   })
@@ -127,9 +132,10 @@ describe('LevelDB built at install with its hardware CRC32C', function () {
       const store = join(dir.path, 'store')
       // each writer dies with its values only in the log; the next opener replays them
       assert.equal(await writeThenDie(store, CLASSIC_LEVEL, [], 1), 'prebuilt (software CRC32C)')
-      assert.equal(await writeThenDie(store, built, [1], 2), `from ${built}`)
+      const builtBinary = `from ${join(realpathSync(built), 'build', 'Release', 'classic_level.node')}`
+      assert.equal(await writeThenDie(store, built, [1], 2), builtBinary)
       assert.equal(await writeThenDie(store, CLASSIC_LEVEL, [1, 2], 3), 'prebuilt (software CRC32C)')
-      assert.equal(await writeThenDie(store, built, [1, 2, 3], 4), `from ${built}`)
+      assert.equal(await writeThenDie(store, built, [1, 2, 3], 4), builtBinary)
     } finally {
       await dir.remove()
     }
@@ -198,10 +204,76 @@ describe('LevelDB at install: what a machine gets', function () {
       const bare = await runNode([SCRIPT, '--out', target], { PATH: dir.path, CXX: undefined, P2PCDN_LEVELDB_BUILD: undefined })
       assert.equal(bare.code, 0, bare.stderr)
       assert.match(bare.stdout, /keeps classic-level's prebuilt binary .*no g\+\+ on PATH/)
-      assert.deepEqual(readdirSync(dir.path), [])
       assert.equal(existsSync(target), false)
     } finally {
       await dir.remove()
     }
   })
+
+  it('keeps the prebuilt binary when the compile fails, with the log named and nothing else left behind', async () => {
+    const dir = await tempDir('p2pcdn-leveldb-fail-')
+    try {
+      const temp = join(dir.path, 'tmp')
+      mkdirSync(temp)
+      const stub = join(dir.path, 'node-gyp-stub.js')
+      writeFileSync(stub, 'console.log("gyp info starting"); console.error("gyp ERR! the stub fails on purpose"); process.exit(1)\n')
+      const target = join(dir.path, 'leveldb')
+      const run = await runNode([SCRIPT, '--out', target], { TMPDIR: temp, npm_config_node_gyp: stub, P2PCDN_LEVELDB_BUILD: undefined })
+      assert.equal(run.code, 0, run.stderr)
+      const said = /keeps classic-level's prebuilt binary .*the build failed \(exit 1\): gyp ERR! the stub fails on purpose \(full log: (.*)\)/.exec(run.stdout)
+      assert.ok(said != null, run.stdout)
+      assert.match(readFileSync(said[1], 'utf8'), /the stub fails on purpose/)
+      // the sources it copied are gone; the log's own directory stays
+      assert.deepEqual(readdirSync(temp).map(name => name.replace(/-\w{6}$/, '')), ['p2pcdn-leveldb-log'])
+      assert.equal(existsSync(target), false)
+    } finally {
+      await dir.remove()
+    }
+  })
+
+  it('takes its compile down with it and leaves nothing behind when the install is interrupted', async () => {
+    const dir = await tempDir('p2pcdn-leveldb-interrupt-')
+    try {
+      const temp = join(dir.path, 'tmp')
+      mkdirSync(temp)
+      const pidFile = join(dir.path, 'compiler.pid')
+      // a node-gyp whose "compiler" is a grandchild that would run for minutes
+      const stub = join(dir.path, 'node-gyp-stub.js')
+      writeFileSync(stub, `
+        const { spawn } = require('node:child_process')
+        const compiler = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' })
+        require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(compiler.pid))
+        setTimeout(() => {}, 120000)
+      `)
+      const building = Promise.withResolvers<ChildProcess>()
+      const run = runNode([SCRIPT, '--out', join(dir.path, 'leveldb')], { TMPDIR: temp, npm_config_node_gyp: stub, P2PCDN_LEVELDB_BUILD: undefined }, 60_000, (stdout, child) => {
+        if (stdout.includes('building LevelDB')) {
+          building.resolve(child)
+        }
+      })
+      const script = await Promise.race([building.promise, run.then(r => { throw new Error(`the script ended first: ${r.stdout}`) })])
+      const compiler = await eventually(() => {
+        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0
+        return pid > 0 ? pid : undefined
+      }, 20_000, 'the stub compiler to start')
+      script.kill('SIGTERM')
+      const ended = await run
+      assert.equal(ended.code, 128 + 15, ended.stdout + ended.stderr)
+      assert.match(ended.stdout, /LevelDB build interrupted \(SIGTERM\)/)
+      await eventually(() => isGone(compiler) ? true : undefined, 5_000, 'the stub compiler to be killed')
+      assert.deepEqual(readdirSync(temp), [])
+    } finally {
+      await dir.remove()
+    }
+  })
 })
+
+function isGone (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    // a killed process its parent has not reaped yet is a zombie: gone all the same
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? false
+  } catch {
+    return true
+  }
+}
