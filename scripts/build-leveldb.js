@@ -100,7 +100,7 @@ async function main () {
   if (nodeGyp == null) {
     return 'node-gyp not found (it comes with npm)'
   }
-  // real paths: the check compares them with the module cache's, which are
+  // a real path: the check compares it with the module cache's keys, which are real paths
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'p2pcdn-leveldb-')))
   try {
     return await build(work, out, classicLevel, nodeGyp)
@@ -118,6 +118,9 @@ async function build (work, out, classicLevel, nodeGyp) {
   const problem = enableSse42(join(source, 'deps', 'leveldb'), classicLevel.version)
   if (problem != null) {
     return problem
+  }
+  if (interrupted != null) {
+    return 'interrupted'
   }
   const started = Date.now()
   say(`building LevelDB with hardware CRC32C from classic-level ${classicLevel.version} (about a minute; P2PCDN_LEVELDB_BUILD=off skips it)`)

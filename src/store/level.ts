@@ -8,8 +8,8 @@ import type * as LevelModule from 'level'
  * LevelDB for the chunk store: the binary the install step built with
  * LevelDB's hardware CRC32C (scripts/build-leveldb.js) when there is one for
  * the installed classic-level, classic-level's prebuilt one otherwise. Both
- * read and write the same files; the built one stores chunks for about half
- * the CPU (bench/RESULTS.md, scenario 5).
+ * read and write the same files; with the built one LevelDB's writes take
+ * 0.6–0.72× the CPU (bench/RESULTS.md, scenario 5).
  */
 
 const require = createRequire(import.meta.url)
