@@ -211,14 +211,8 @@ describe('LevelDB at install: what a machine gets', function () {
   })
 
   it('keeps the prebuilt binary when the compile fails, with the log named and nothing else left behind', async () => {
-    const dir = await tempDir('p2pcdn-leveldb-fail-')
-    try {
-      const temp = join(dir.path, 'tmp')
-      mkdirSync(temp)
-      const stub = join(dir.path, 'node-gyp-stub.js')
-      writeFileSync(stub, 'console.log("gyp info starting"); console.error("gyp ERR! the stub fails on purpose"); process.exit(1)\n')
-      const target = join(dir.path, 'leveldb')
-      const run = await runNode([SCRIPT, '--out', target], { TMPDIR: temp, npm_config_node_gyp: stub, P2PCDN_LEVELDB_BUILD: undefined })
+    await withStubNodeGyp(() => 'console.log("gyp info starting"); console.error("gyp ERR! the stub fails on purpose"); process.exit(1)', async ({ temp, target, env }) => {
+      const run = await runNode([SCRIPT, '--out', target], env)
       assert.equal(run.code, 0, run.stderr)
       const said = /keeps classic-level's prebuilt binary .*the build failed \(exit 1\): gyp ERR! the stub fails on purpose \(full log: (.*)\)/.exec(run.stdout)
       assert.ok(said != null, run.stdout)
@@ -226,27 +220,21 @@ describe('LevelDB at install: what a machine gets', function () {
       // the sources it copied are gone; the log's own directory stays
       assert.deepEqual(readdirSync(temp).map(name => name.replace(/-\w{6}$/, '')), ['p2pcdn-leveldb-log'])
       assert.equal(existsSync(target), false)
-    } finally {
-      await dir.remove()
-    }
+    })
   })
 
   it('takes its compile down with it and leaves nothing behind when the install is interrupted', async () => {
-    const dir = await tempDir('p2pcdn-leveldb-interrupt-')
-    try {
-      const temp = join(dir.path, 'tmp')
-      mkdirSync(temp)
-      const pidFile = join(dir.path, 'compiler.pid')
-      // a node-gyp whose "compiler" is a grandchild that would run for minutes
-      const stub = join(dir.path, 'node-gyp-stub.js')
-      writeFileSync(stub, `
-        const { spawn } = require('node:child_process')
-        const compiler = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' })
-        require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(compiler.pid))
-        setTimeout(() => {}, 120000)
-      `)
+    // a node-gyp whose "compiler" is a grandchild that would run for minutes
+    const stub = (dir: string): string => `
+      const { spawn } = require('node:child_process')
+      const compiler = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' })
+      require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'compiler.pid'))}, String(compiler.pid))
+      setTimeout(() => {}, 120000)
+    `
+    await withStubNodeGyp(stub, async ({ dir, temp, target, env }) => {
+      const pidFile = join(dir, 'compiler.pid')
       const building = Promise.withResolvers<ChildProcess>()
-      const run = runNode([SCRIPT, '--out', join(dir.path, 'leveldb')], { TMPDIR: temp, npm_config_node_gyp: stub, P2PCDN_LEVELDB_BUILD: undefined }, 60_000, (stdout, child) => {
+      const run = runNode([SCRIPT, '--out', target], env, 60_000, (stdout, child) => {
         if (stdout.includes('building LevelDB')) {
           building.resolve(child)
         }
@@ -262,11 +250,26 @@ describe('LevelDB at install: what a machine gets', function () {
       assert.match(ended.stdout, /LevelDB build interrupted \(SIGTERM\)/)
       await eventually(() => isGone(compiler) ? true : undefined, 5_000, 'the stub compiler to be killed')
       assert.deepEqual(readdirSync(temp), [])
-    } finally {
-      await dir.remove()
-    }
+    })
   })
 })
+
+/**
+ * Runs `test` with a temp dir of its own: a TMPDIR inside it, and a stand-in
+ * for node-gyp running `stubSource(dir)`, named to the build script as npm names its own.
+ */
+async function withStubNodeGyp (stubSource: (dir: string) => string, test: (paths: { dir: string, temp: string, target: string, env: NodeJS.ProcessEnv }) => Promise<void>): Promise<void> {
+  const dir = await tempDir('p2pcdn-leveldb-stub-')
+  try {
+    const temp = join(dir.path, 'tmp')
+    mkdirSync(temp)
+    const stub = join(dir.path, 'node-gyp-stub.js')
+    writeFileSync(stub, stubSource(dir.path))
+    await test({ dir: dir.path, temp, target: join(dir.path, 'leveldb'), env: { TMPDIR: temp, npm_config_node_gyp: stub, P2PCDN_LEVELDB_BUILD: undefined } })
+  } finally {
+    await dir.remove()
+  }
+}
 
 function isGone (pid: number): boolean {
   try {
