@@ -1,7 +1,13 @@
 import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { Preloader, publish, startNode } from 'p2pcdn'
+import { createNode } from '../../src/node/create-node.ts'
+import { describeBytes } from '../../src/content/chunker.ts'
+import { ChunkUpload, PUBLISH_PROTOCOL, PublishRequest } from '../../src/protocols/publish/index.ts'
+import { FramedStream } from '../../src/wire/framing.ts'
 import { eventually, randomFile, tempDir } from '../helpers.ts'
+import type { StreamCloseEvent } from '@libp2p/interface'
 import type { PublishProgress, RoleNode } from 'p2pcdn'
 
 describe('publish: the upload', function () {
@@ -60,5 +66,55 @@ describe('publish: the upload', function () {
     assert.ok(uploaded < size, `${uploaded} bytes were sent after the abort`)
     await eventually(() => preloader.store.resources().length === 0 ? true : undefined, 10_000, 'the preloader to drop the unfinished upload')
     assert.equal(preloader.store.used, 0)
+  })
+})
+
+describe('publish: a publisher that stalls mid-upload', function () {
+  this.timeout(30_000)
+  const STEP = 600
+  const CHUNK = 64 * 1024
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let nodes: Array<{ stop(): void | Promise<void> }> = []
+
+  afterEach(async () => {
+    await Promise.all(nodes.map(async node => node.stop()))
+    nodes = []
+    await dir?.remove()
+  })
+
+  it('is dropped after the step timeout, and the preloader keeps nothing of its upload', async () => {
+    dir = await tempDir()
+    const selector = await startNode({ role: 'selector', allow: 'open' })
+    nodes.push(selector)
+    const preloader = await Preloader.start({ selectors: [selector.multiaddrs[0].toString()], allow: 'open', dataDir: join(dir.path, 'preloader'), publishStepTimeout: STEP })
+    nodes.push(preloader)
+    const publisher = await createNode({ listen: [], dhtClientMode: true })
+    nodes.push(publisher)
+    const bytes = randomBytes(4 * CHUNK)
+    const resource = await describeBytes(bytes, { name: 'stalled.bin', chunkSize: CHUNK })
+    const stream = await publisher.dialProtocol(preloader.multiaddrs[0], PUBLISH_PROTOCOL)
+    const closed = new Promise<StreamCloseEvent>(resolve => { stream.addEventListener('close', resolve, { once: true }) })
+    const framed = new FramedStream(stream, { maxBufferSize: 64 * 1024 })
+    await framed.write({ manifest: resource.bytes, replicas: 1, upload: true }, PublishRequest)
+    await framed.write({ index: 0, data: bytes.subarray(0, CHUNK) }, ChunkUpload)
+    const sent = Date.now()
+    // the upload began: the store took the resource in
+    await eventually(() => preloader.store.getResource(resource.id) != null ? true : undefined, 5_000, 'the preloader to take the upload in')
+    // ... and then nothing more comes
+    const end = await closed
+    const waited = Date.now() - sent
+    assert.ok(end.error != null, 'the preloader should have reset the stream')
+    assert.ok(waited >= STEP * 0.9 && waited < STEP + 5_000, `dropped after ${waited} ms, for a step timeout of ${STEP} ms`)
+    await eventually(() => preloader.store.getResource(resource.id) == null ? true : undefined, 5_000, 'the unfinished upload to be forgotten')
+    assert.equal(preloader.store.used, 0)
+    assert.equal(preloader.catalog.get(resource.id), undefined)
+  })
+
+  it('refuses a step timeout that would drop every publish', async () => {
+    dir = await tempDir()
+    const selector = await startNode({ role: 'selector', allow: 'open' })
+    nodes.push(selector)
+    await assert.rejects(Preloader.start({ selectors: [selector.multiaddrs[0].toString()], allow: 'open', publishStepTimeout: 0 }),
+      { name: 'InvalidOptionError', message: /publishStepTimeout must be a positive number of ms, got 0/ })
   })
 })

@@ -4,7 +4,8 @@ import type { ChunkStore } from '../../store/chunk-store.ts'
 import { ChunkServer } from '../../protocols/chunk/index.ts'
 import { DEFAULT_PRECACHE_REFRESH, MAX_PRECACHE_ENTRIES, PrecacheResponse, precacheHandler } from '../../protocols/precache/index.ts'
 import { MAX_STATUS_ENTRIES, statusHandler } from '../../protocols/status/index.ts'
-import { PUBLISH_PROTOCOL, MAX_PUBLISH_STREAMS } from '../../protocols/publish/index.ts'
+import { InvalidOptionError } from '../../errors.ts'
+import { PUBLISH_PROTOCOL, PUBLISH_STEP_TIMEOUT, MAX_PUBLISH_STREAMS } from '../../protocols/publish/index.ts'
 import { manifestHandler } from '../../protocols/manifest/index.ts'
 import { ServiceRole } from '../../protocols/selection/index.ts'
 import { receivePublish } from './publish-handler.ts'
@@ -40,6 +41,12 @@ export interface PreloaderOptions extends SelectorClientOptions {
   memoryCache?: number
   /** Read chunks from the store on libuv's thread pool (`--threaded-reads`), for disks where a read can wait on a seek. Default off. */
   threadedReads?: boolean
+  /**
+   * How long, in ms, each step of a publish may take (the request, each
+   * uploaded chunk, the answer) before the preloader drops it and forgets what
+   * it stored of it. Default 60 s.
+   */
+  publishStepTimeout?: number
 }
 
 /** A pre-cache grant outlives many list refreshes, so a preloader outage does not stop pre-caching at once. */
@@ -65,6 +72,7 @@ export class Preloader extends RoleNode {
   readonly chunkServer: ChunkServer
   readonly chunkCache: ChunkCache
   private readonly refresh: number
+  private readonly publishStepTimeout: number
   private readonly announcer: Announcer
   private readonly superPeers = new Map<string, KnownSuperPeer>()
   private readonly releaseStore: () => Promise<void>
@@ -73,6 +81,10 @@ export class Preloader extends RoleNode {
   static async start (options: PreloaderOptions): Promise<Preloader> {
     const selectors = requireSelectors(options)
     requireAccess(options.allow, 'A preloader needs to know which super-peers may fetch pre-cache lists')
+    if (options.publishStepTimeout != null && !(options.publishStepTimeout > 0)) {
+      // zero or less would drop every publish at its first step
+      throw new InvalidOptionError(`publishStepTimeout must be a positive number of ms, got ${String(options.publishStepTimeout)}`)
+    }
     const opened = await openRoleStore(options.dataDir, 'preloader', { capacity: options.capacity, threadedReads: options.threadedReads })
     let libp2p: P2pcdnLibp2p | undefined
     try {
@@ -105,6 +117,7 @@ export class Preloader extends RoleNode {
     this.access.set('super-peers', superPeers)
     this.access.set('publishers', options.publishers == null ? (superPeers.isOpen ? AllowList.open() : AllowList.of([])) : AllowList.from(options.publishers))
     this.refresh = options.refreshInterval ?? DEFAULT_PRECACHE_REFRESH
+    this.publishStepTimeout = options.publishStepTimeout ?? PUBLISH_STEP_TIMEOUT
     this.chunkCache = new ChunkCache(options.memoryCache)
     const onCorrupt = (id: CID, index: number, err: Error): void => {
       // the origin's own copy rotted: nothing can repair it but a new publish, so say so loudly
@@ -120,7 +133,7 @@ export class Preloader extends RoleNode {
     await handleManifestRequests(this.libp2p, id => this.catalog.get(id)?.resource, this.log)
     await this.libp2p.handle(PUBLISH_PROTOCOL, async (stream, connection) => {
       const admitted = this.admits('publishers', connection.remotePeer)
-      const published = await receivePublish(stream, connection, { store: this.store, catalog: this.catalog, log: this.log, admitted })
+      const published = await receivePublish(stream, connection, { store: this.store, catalog: this.catalog, log: this.log, admitted, stepTimeout: this.publishStepTimeout })
       if (published != null) {
         this.placement = undefined
         this.emit('published', { id: published.resource.id.toString(), name: published.resource.manifest.name, size: Number(published.resource.manifest.size), replicas: published.replicas })

@@ -1,6 +1,6 @@
 import { PRELOADER_SOURCE, chunkCount, decodeManifestBytes, isHttpSource, verifyChunk } from '../../content/manifest.ts'
 import { resourceIdOf } from '../../content/resource-id.ts'
-import { ChunkUpload, MAX_PUBLISH_REQUEST_LENGTH, MAX_REPLICAS, DEFAULT_REPLICAS, MAX_UPLOAD_FRAME_LENGTH, PUBLISH_STEP_TIMEOUT, PublishRequest, PublishResponse, UPLOAD_HIGH_WATER } from '../../protocols/publish/index.ts'
+import { ChunkUpload, MAX_PUBLISH_REQUEST_LENGTH, MAX_REPLICAS, DEFAULT_REPLICAS, MAX_UPLOAD_FRAME_LENGTH, PublishRequest, PublishResponse, UPLOAD_HIGH_WATER } from '../../protocols/publish/index.ts'
 import { FramedStream } from '../../wire/framing.ts'
 import { Deadline } from '../../wire/deadline.ts'
 import type { Catalog, CatalogEntry } from './catalog.ts'
@@ -14,6 +14,8 @@ export interface PublishContext {
   log: Logger
   /** False when the publisher is not on the allow list: the request is refused before any byte is stored. */
   admitted: boolean
+  /** How long each step (the request, each chunk, the answer) may take, in ms. */
+  stepTimeout: number
 }
 
 /** Chunks written to LevelDB per atomic batch while receiving an upload. */
@@ -34,7 +36,7 @@ class PublishRefused extends Error {
  */
 export async function receivePublish (stream: Stream, connection: Connection, context: PublishContext): Promise<CatalogEntry | undefined> {
   const framed = new FramedStream(stream, { highWaterMark: UPLOAD_HIGH_WATER, maxBufferSize: UPLOAD_HIGH_WATER * 2 + MAX_UPLOAD_FRAME_LENGTH })
-  const step = (): AbortSignal => AbortSignal.timeout(PUBLISH_STEP_TIMEOUT)
+  const step = (): AbortSignal => AbortSignal.timeout(context.stepTimeout)
   let resource: Resource | undefined
   try {
     const request = await framed.read(PublishRequest, { maxLength: MAX_PUBLISH_REQUEST_LENGTH, signal: step() })
@@ -45,7 +47,7 @@ export async function receivePublish (stream: Stream, connection: Connection, co
       }
       resource = await checkRequest(request)
       if (request.upload) {
-        await receiveChunks(framed, resource, context.store)
+        await receiveChunks(framed, resource, context.store, context.stepTimeout)
       }
       entry = await context.catalog.put(resource, request.replicas === 0 ? DEFAULT_REPLICAS : request.replicas)
     } catch (err: any) {
@@ -99,7 +101,7 @@ async function checkRequest (request: PublishRequest): Promise<Resource> {
   return { id: await resourceIdOf(request.manifest), manifest, bytes: request.manifest }
 }
 
-async function receiveChunks (framed: FramedStream, resource: Resource, store: ChunkStore): Promise<void> {
+async function receiveChunks (framed: FramedStream, resource: Resource, store: ChunkStore, stepTimeout: number): Promise<void> {
   try {
     await store.addResource(resource)
   } catch (err: any) {
@@ -110,7 +112,7 @@ async function receiveChunks (framed: FramedStream, resource: Resource, store: C
   const deadline = new Deadline()
   let batch: StoredChunk[] = []
   for (let index = 0; index < chunkCount(resource.manifest); index++) {
-    deadline.arm(PUBLISH_STEP_TIMEOUT, `Chunk ${index} not received within ${PUBLISH_STEP_TIMEOUT} ms`)
+    deadline.arm(stepTimeout, `Chunk ${index} not received within ${stepTimeout} ms`)
     let upload: ChunkUpload
     try {
       upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: deadline.signal })
