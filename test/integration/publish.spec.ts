@@ -110,11 +110,13 @@ describe('publish: a publisher that stalls mid-upload', function () {
     assert.equal(preloader.catalog.get(resource.id), undefined)
   })
 
-  it('refuses a step timeout that would drop every publish', async () => {
+  it('refuses a step timeout that is not a whole number of ms a timer can keep', async () => {
     dir = await tempDir()
     const selector = await startNode({ role: 'selector', allow: 'open' })
     nodes.push(selector)
-    await assert.rejects(Preloader.start({ selectors: [selector.multiaddrs[0].toString()], allow: 'open', publishStepTimeout: 0 }),
-      { name: 'InvalidOptionError', message: /publishStepTimeout must be a positive number of ms, got 0/ })
+    for (const publishStepTimeout of [0, -1, 0.5, Infinity, 2 ** 31]) {
+      await assert.rejects(Preloader.start({ selectors: [selector.multiaddrs[0].toString()], allow: 'open', publishStepTimeout }),
+        { name: 'InvalidOptionError', message: new RegExp(`publishStepTimeout must be a whole number of ms from 1 to 2147483647, got ${publishStepTimeout}$`) })
+    }
   })
 })

@@ -49,6 +49,8 @@ export interface PreloaderOptions extends SelectorClientOptions {
   publishStepTimeout?: number
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** A pre-cache grant outlives many list refreshes, so a preloader outage does not stop pre-caching at once. */
 const GRANT_TTL = 60 * 60_000
 
@@ -81,9 +83,11 @@ export class Preloader extends RoleNode {
   static async start (options: PreloaderOptions): Promise<Preloader> {
     const selectors = requireSelectors(options)
     requireAccess(options.allow, 'A preloader needs to know which super-peers may fetch pre-cache lists')
-    if (options.publishStepTimeout != null && !(options.publishStepTimeout > 0)) {
-      // zero or less would drop every publish at its first step
-      throw new InvalidOptionError(`publishStepTimeout must be a positive number of ms, got ${String(options.publishStepTimeout)}`)
+    const step = options.publishStepTimeout
+    // zero or less would drop every publish at its first step, and Node's timers take whole
+    // ms up to 2^31 - 1 (a longer one fires at once)
+    if (step != null && !(Number.isInteger(step) && step > 0 && step <= MAX_TIMER_MS)) {
+      throw new InvalidOptionError(`publishStepTimeout must be a whole number of ms from 1 to ${MAX_TIMER_MS}, got ${String(step)}`)
     }
     const opened = await openRoleStore(options.dataDir, 'preloader', { capacity: options.capacity, threadedReads: options.threadedReads })
     let libp2p: P2pcdnLibp2p | undefined
