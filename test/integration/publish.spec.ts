@@ -90,16 +90,19 @@ describe('publish: a publisher that stalls mid-upload', function () {
     nodes.push(preloader)
     const publisher = await createNode({ listen: [], dhtClientMode: true })
     nodes.push(publisher)
-    const bytes = randomBytes(4 * CHUNK)
+    // more chunks than the preloader writes in one batch, fewer than the resource has
+    const bytes = randomBytes(24 * CHUNK)
     const resource = await describeBytes(bytes, { name: 'stalled.bin', chunkSize: CHUNK })
     const stream = await publisher.dialProtocol(preloader.multiaddrs[0], PUBLISH_PROTOCOL)
     const closed = new Promise<StreamCloseEvent>(resolve => { stream.addEventListener('close', resolve, { once: true }) })
     const framed = new FramedStream(stream, { maxBufferSize: 64 * 1024 })
     await framed.write({ manifest: resource.bytes, replicas: 1, upload: true }, PublishRequest)
-    await framed.write({ index: 0, data: bytes.subarray(0, CHUNK) }, ChunkUpload)
+    for (let index = 0; index < 20; index++) {
+      await framed.write({ index, data: bytes.subarray(index * CHUNK, (index + 1) * CHUNK) }, ChunkUpload)
+    }
     const sent = Date.now()
-    // the upload began: the store took the resource in
-    await eventually(() => preloader.store.getResource(resource.id) != null ? true : undefined, 5_000, 'the preloader to take the upload in')
+    // the upload began: the store holds some of its chunks
+    await eventually(() => preloader.store.used > 0 ? true : undefined, 5_000, 'the preloader to store the first chunks')
     // ... and then nothing more comes
     const end = await closed
     const waited = Date.now() - sent
@@ -107,6 +110,7 @@ describe('publish: a publisher that stalls mid-upload', function () {
     assert.ok(waited >= STEP * 0.9 && waited < STEP + 5_000, `dropped after ${waited} ms, for a step timeout of ${STEP} ms`)
     await eventually(() => preloader.store.getResource(resource.id) == null ? true : undefined, 5_000, 'the unfinished upload to be forgotten')
     assert.equal(preloader.store.used, 0)
+    assert.equal(preloader.store.allocated, 0)
     assert.equal(preloader.catalog.get(resource.id), undefined)
   })
 
@@ -115,7 +119,10 @@ describe('publish: a publisher that stalls mid-upload', function () {
     const selector = await startNode({ role: 'selector', allow: 'open' })
     nodes.push(selector)
     for (const publishStepTimeout of [0, -1, 0.5, Infinity, 2 ** 31]) {
-      await assert.rejects(Preloader.start({ selectors: [selector.multiaddrs[0].toString()], allow: 'open', publishStepTimeout }),
+      const attempt = Preloader.start({ selectors: [selector.multiaddrs[0].toString()], allow: 'open', publishStepTimeout })
+      // one that starts after all is stopped with the rest
+      attempt.then(preloader => { nodes.push(preloader) }, () => {})
+      await assert.rejects(attempt,
         { name: 'InvalidOptionError', message: new RegExp(`publishStepTimeout must be a whole number of ms from 1 to 2147483647, got ${publishStepTimeout}$`) })
     }
   })
