@@ -11,14 +11,11 @@
 // binary the install built and with classic-level's prebuilt one. With --before, a
 // second network whose super-peer is the other checkout's CLI ingests beside ours.
 import { rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { STORE_BATCH } from '../../dist/src/roles/super-peer/download.js'
+import { CLASSIC_LEVEL_DIR } from '../../dist/src/store/level.js'
 import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, runChild, spread, startChild, startServices, table, transferRound } from '../lib.js'
 
-const require = createRequire(import.meta.url)
-/** classic-level as the store loads it; naming it to node-gyp-build picks its prebuilt binary. */
-const CLASSIC_LEVEL = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
 const PREBUILT = 'prebuilt (software CRC32C)'
 
 export const title = '5. Pre-caching: a super-peer ingesting from the origin vs reading the origin raw'
@@ -99,7 +96,7 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
     'raw read, one GET (fetch)': rawRead(['fetch']),
     'raw read, 4 MiB Range requests one after another (node:http)': rawRead(['ranges', '--bytes', String(size)]),
     [STORE]: storeWrites({}),
-    [STORE_PREBUILT]: storeWrites({ CLASSIC_LEVEL_PREBUILD: CLASSIC_LEVEL })
+    [STORE_PREBUILT]: storeWrites({ CLASSIC_LEVEL_PREBUILD: CLASSIC_LEVEL_DIR })
   }
   if (before != null) {
     const theirs = await startNetwork(join(before, 'bin', 'p2pcdn.js'), join(dir, 'precache-super-before'))

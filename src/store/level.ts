@@ -20,7 +20,9 @@ const BINARY = join('build', 'Release', 'classic_level.node')
 /** The build recipe this loader takes (scripts/build-leveldb.js writes the same number). */
 const RECIPE = 2
 
-const classicLevelDir = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
+/** classic-level as `level` resolves it: naming it in CLASSIC_LEVEL_PREBUILD picks its prebuilt binary. */
+export const CLASSIC_LEVEL_DIR = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
+export const CLASSIC_LEVEL_VERSION: string = JSON.parse(readFileSync(join(CLASSIC_LEVEL_DIR, 'package.json'), 'utf8')).version
 
 /**
  * `dir` when it holds a build of this recipe for classic-level `version`: a
@@ -40,7 +42,7 @@ let installBuildError: string | undefined
 
 // node-gyp-build reads this at load, from here or an operator's own setting; set only for
 // the load, so neither the host application nor the processes it starts inherit it
-const installBuild = process.env.CLASSIC_LEVEL_PREBUILD == null ? usableBuild(BUILT_LEVELDB_DIR, classicLevelVersion()) : undefined
+const installBuild = process.env.CLASSIC_LEVEL_PREBUILD == null ? usableBuild(BUILT_LEVELDB_DIR, CLASSIC_LEVEL_VERSION) : undefined
 if (installBuild != null) {
   process.env.CLASSIC_LEVEL_PREBUILD = installBuild
 }
@@ -53,10 +55,6 @@ export const { Level } = loadLevel()
 const loadedBinary = loadedNativeModules().find(path => !nativeBefore.has(path)) ??
   loadedNativeModules().find(path => /classic[-_]level[^/]*\.node$/.test(path))
 export type Level<K, V> = LevelModule.Level<K, V>
-
-function classicLevelVersion (): string {
-  return JSON.parse(readFileSync(join(classicLevelDir, 'package.json'), 'utf8')).version
-}
 
 function loadLevel (): typeof LevelModule {
   try {
@@ -87,7 +85,7 @@ export function levelDbBinary (): string {
     // LevelDB checks the CPU itself and computes in software without SSE4.2
     return cpuHasSse42() ? 'built at install (hardware CRC32C)' : 'built at install (software CRC32C: this CPU has no SSE4.2)'
   }
-  if (isWithin(loadedBinary, classicLevelDir)) {
+  if (isWithin(loadedBinary, CLASSIC_LEVEL_DIR)) {
     return installBuildError == null ? 'prebuilt (software CRC32C)' : `prebuilt (software CRC32C; the build at install failed to load: ${installBuildError.split('\n')[0]})`
   }
   return `from ${loadedBinary}`

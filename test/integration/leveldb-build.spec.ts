@@ -2,18 +2,14 @@ import { strict as assert } from 'node:assert'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BUILT_LEVELDB_DIR, usableBuild } from '../../src/store/level.ts'
+import { BUILT_LEVELDB_DIR, CLASSIC_LEVEL_DIR as CLASSIC_LEVEL, CLASSIC_LEVEL_VERSION, usableBuild } from '../../src/store/level.ts'
 import { eventually, tempDir } from '../helpers.ts'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SCRIPT = join(ROOT, 'scripts', 'build-leveldb.js')
 const LEVEL_MODULE = join(ROOT, 'dist', 'src', 'store', 'level.js')
-const require = createRequire(import.meta.url)
-const CLASSIC_LEVEL = dirname(createRequire(require.resolve('level')).resolve('classic-level'))
-const CLASSIC_LEVEL_VERSION: string = JSON.parse(readFileSync(join(CLASSIC_LEVEL, 'package.json'), 'utf8')).version
 const PREBUILT = join(CLASSIC_LEVEL, 'prebuilds', 'linux-x64', 'classic-level.node')
 
 interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
