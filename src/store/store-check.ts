@@ -1,6 +1,6 @@
-import { chunkCount, chunkLength, verifyChunk } from '../content/manifest.ts'
+import { chunkCount, chunkLength } from '../content/manifest.ts'
 import { ChunkReadError, ChunkVerificationError } from '../errors.ts'
-import type { ChunkStore, DroppedResource } from './chunk-store.ts'
+import type { ChunkStore, DroppedResource, OrphanedResource } from './chunk-store.ts'
 import type { Resource } from '../content/manifest.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -31,10 +31,17 @@ export interface StoreCheck {
   forgotten: number
   /** Resources removed on opening because their manifest no longer matched their id. */
   dropped: DroppedResource[]
+  /** Records left without their manifest (by a LevelDB repair); nothing reads them again. */
+  orphans: OrphanedResource[]
+  /** Orphans deleted (with `repair`). */
+  deletedOrphans: number
 }
 
 export interface CheckStoreOptions extends AbortOptions {
-  /** Forget every faulty chunk, so that the resource is no longer held and the chunk is fetched again. */
+  /**
+   * Forget every faulty chunk, so that the resource is no longer held and the
+   * chunk is fetched again, and delete orphaned records.
+   */
   repair?: boolean
   onProgress?(bytes: number, total: number): void
 }
@@ -44,7 +51,7 @@ export interface CheckStoreOptions extends AbortOptions {
  * serving node finds one chunk at a time, found for the whole store at once.
  */
 export async function checkStore (store: ChunkStore, options: CheckStoreOptions = {}): Promise<StoreCheck> {
-  const result: StoreCheck = { resources: 0, held: 0, chunks: 0, bytes: 0, faults: [], forgotten: 0, dropped: store.dropped }
+  const result: StoreCheck = { resources: 0, held: 0, chunks: 0, bytes: 0, faults: [], forgotten: 0, dropped: store.dropped, orphans: [], deletedOrphans: 0 }
   const total = store.used
   for (const resource of store.resources()) {
     result.resources++
@@ -60,6 +67,11 @@ export async function checkStore (store: ChunkStore, options: CheckStoreOptions 
         }
       }
     }
+  }
+  options.signal?.throwIfAborted()
+  result.orphans = await store.findOrphans()
+  if (options.repair === true && result.orphans.length > 0) {
+    result.deletedOrphans = (await store.deleteOrphans(result.orphans)).length
   }
   return result
 }
@@ -86,12 +98,11 @@ async function checkResource (store: ChunkStore, resource: Resource, result: Sto
 
 async function checkChunk (store: ChunkStore, resource: Resource, index: number): Promise<{ fault: ChunkFaultKind, error: string } | undefined> {
   try {
-    const data = await store.getChunk(resource.id, index)
+    // a check of the whole store is worth the hash, whatever the CRC32 says
+    const data = await store.getChunk(resource.id, index, { hashCheck: true })
     if (data == null) {
       return { fault: 'missing', error: `Chunk ${index} is counted as stored but is not in the store` }
     }
-    // the store checked the bytes' CRC32; a check of the whole store is worth the hash
-    verifyChunk(resource.manifest, index, data)
     return undefined
   } catch (err: any) {
     if (err instanceof ChunkReadError) {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert'
 import { randomBytes } from 'node:crypto'
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
@@ -416,6 +416,134 @@ describe('store check', () => {
     const clean = await checkStore(again)
     assert.deepEqual({ faults: clean.faults, chunks: clean.chunks }, { faults: [], chunks: 2 })
     await again.close()
+  })
+
+  /** What the store's files take on disk. */
+  async function diskBytes (path: string): Promise<number> {
+    let total = 0
+    for (const name of await readdir(path)) {
+      total += (await stat(join(path, name))).size
+    }
+    return total
+  }
+
+  /** Keys filed under `id` in each of the store's record sublevels. */
+  async function recordsOf (path: string, id: string): Promise<Record<string, number>> {
+    const raw = new Level<string, Uint8Array>(path, { valueEncoding: 'view' })
+    const found: Record<string, number> = {}
+    try {
+      for (const name of ['manifest', 'held', 'sums', 'chunk']) {
+        found[name] = (await raw.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' }).keys({ gte: id, lt: `${id}~` }).all()).length
+      }
+    } finally {
+      await raw.close()
+    }
+    return found
+  }
+
+  it('finds records left without their manifest, and with repair deletes them and gives their space back', async () => {
+    const kept = [randomBytes(CHUNK), randomBytes(CHUNK)]
+    const keptResource = await storeWith(dir.path, kept)
+    const lost = await storeWith(dir.path, Array.from({ length: 64 }, () => randomBytes(CHUNK)))
+    const id = lost.id.toString()
+    // what LevelDB's repair leaves when it drops the block with a manifest and the held mark beside it
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    await raw.sublevel<string, Uint8Array>('manifest', { valueEncoding: 'view' }).del(id)
+    await raw.sublevel<string, Uint8Array>('held', { valueEncoding: 'view' }).del(id)
+    await raw.close()
+    assert.deepEqual(await recordsOf(dir.path, id), { manifest: 0, held: 0, sums: 1, chunk: 64 })
+    const before = await diskBytes(dir.path)
+
+    const store = await ChunkStore.open(dir.path)
+    assert.deepEqual(store.resources().map(r => r.id.toString()), [keptResource.id.toString()])
+    const found = await checkStore(store)
+    assert.deepEqual(found.orphans, [{ id, chunks: 64, bytes: 64 * CHUNK }])
+    assert.deepEqual({ faults: found.faults, chunks: found.chunks, deletedOrphans: found.deletedOrphans }, { faults: [], chunks: 2, deletedOrphans: 0 })
+    assert.deepEqual(await store.findOrphans(), found.orphans, 'a check alone deletes nothing')
+
+    const repaired = await checkStore(store, { repair: true })
+    assert.deepEqual({ orphans: repaired.orphans.map(o => o.id), deletedOrphans: repaired.deletedOrphans, faults: repaired.faults }, { orphans: [id], deletedOrphans: 1, faults: [] })
+    assert.deepEqual(await store.findOrphans(), [])
+    for (const [index, data] of kept.entries()) {
+      assert.ok(Buffer.from(data).equals(await store.getChunk(keptResource.id, index) ?? Buffer.alloc(0)), `kept chunk ${index} still reads`)
+    }
+    await store.close()
+    // measured before anything opens the store again: an open that makes a fourth
+    // level-0 table starts a compaction of its own
+    const after = await diskBytes(dir.path)
+    assert.ok(before - after >= 0.9 * 64 * CHUNK, `${before - after} bytes given back, of ${64 * CHUNK} orphaned`)
+    assert.deepEqual(await recordsOf(dir.path, id), { manifest: 0, held: 0, sums: 0, chunk: 0 })
+  })
+
+  it('leaves the records of a resource added again between finding and deleting orphans', async () => {
+    const chunks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const resource = await storeWith(dir.path, chunks)
+    const id = resource.id.toString()
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    await raw.sublevel<string, Uint8Array>('manifest', { valueEncoding: 'view' }).del(id)
+    await raw.close()
+
+    const store = await ChunkStore.open(dir.path)
+    const orphans = await store.findOrphans()
+    assert.deepEqual(orphans, [{ id, chunks: 3, bytes: 3 * CHUNK }])
+    await store.addResource(resource)
+    assert.deepEqual(await store.deleteOrphans(orphans), [])
+    await store.putChunks(resource.id, [{ index: 0, data: chunks[0] }])
+    assert.ok(Buffer.from(chunks[2]).equals(await store.getChunk(resource.id, 2) ?? Buffer.alloc(0)), 'the old chunk is still there')
+    await store.close()
+  })
+
+  it('checks every chunk against its hash, keeping the CRC32 of those stored without one', async () => {
+    const chunks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const resource = await storeWith(dir.path, chunks)
+    const id = resource.id.toString()
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    // a store written before checksums were kept; and a chunk whose bytes match a forged CRC32
+    await raw.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).del(id)
+    await raw.close()
+    const first = await ChunkStore.open(dir.path)
+    const found = await checkStore(first)
+    assert.deepEqual({ faults: found.faults, chunks: found.chunks }, { faults: [], chunks: 3 })
+    await first.close()
+    const raw2 = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    const record = ChunkChecksums.decode(await raw2.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).get(id) ?? new Uint8Array(0), 3)
+    // the CRC32 vouches for other bytes: a check that trusted it would pass them
+    const other = randomBytes(CHUNK)
+    const forged = new ChunkChecksums(3)
+    forged.record(1, other)
+    await raw2.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).put(id, forged.encode())
+    await raw2.sublevel<string, Uint8Array>('chunk', { valueEncoding: 'view' }).put(`${id}/00000001`, other)
+    await raw2.close()
+    assert.deepEqual(chunks.map((data, index) => record?.matches(index, data)), [true, true, true], 'the check kept every CRC32')
+
+    const second = await ChunkStore.open(dir.path)
+    const forgedCheck = await checkStore(second)
+    await second.close()
+    assert.deepEqual(forgedCheck.faults, [{ id, chunk: 1, fault: 'damaged', error: 'Chunk 1 does not match its hash' }])
+  })
+
+  it('p2pcdn store check --repair: deletes what a LevelDB repair left without its manifest', async () => {
+    const storeDir = join(dir.path, 'store')
+    // 160 hashes make a manifest larger than a LevelDB block: one of its own to damage
+    const resource = await storeWith(storeDir, Array.from({ length: 160 }, () => randomBytes(CHUNK)))
+    await (await ChunkStore.open(storeDir)).close()
+    await damageBlockOf(storeDir, resource.bytes)
+
+    const refused = await runCli(['store', 'check', '--data-dir', dir.path])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /cannot be opened .*: run p2pcdn store check --repair/)
+
+    const repaired = await runCli(['store', 'check', '--data-dir', dir.path, '--repair'])
+    assert.equal(repaired.code, 0, repaired.stderr)
+    const id = resource.id.toString()
+    assert.match(repaired.stdout, new RegExp(`^orphaned ${id}: 160 chunks \\(2.5 MiB\\) and its other records are in the store without its manifest \\(lost in a LevelDB repair\\)$`, 'm'))
+    assert.match(repaired.stdout, /^deleted what 1 resources without a manifest left \(2.5 MiB\); a super-peer fetches any of them again while it is on its pre-cache list$/m)
+    assert.deepEqual(await recordsOf(storeDir, id), { manifest: 0, held: 0, sums: 0, chunk: 0 })
+
+    const clean = await runCli(['store', 'check', '--data-dir', dir.path, '--json'])
+    assert.equal(clean.code, 0, clean.stderr)
+    const report = JSON.parse(clean.stdout)
+    assert.deepEqual({ resources: report.resources, orphans: report.orphans, faults: report.faults }, { resources: 0, orphans: [], faults: [] })
   })
 
   it('p2pcdn store check: names an unreadable chunk (exit 1), mends LevelDB with --repair (exit 0), refuses a store in use', async () => {

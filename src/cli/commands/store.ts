@@ -20,12 +20,12 @@ export function storeCommand (): Command {
     .description('check a super-peer\'s or preloader\'s chunk store, and repair it')
     .addHelpText('after', `
 Examples:
-  p2pcdn store check --data-dir ./sp1            # exit 1 when a chunk is damaged
+  p2pcdn store check --data-dir ./sp1            # exit 1 when a chunk is damaged or records lost their manifest
   p2pcdn store check --data-dir ./sp1 --repair   # with the node stopped, and not started until it ends`)
   store.command('check')
-    .description('read every stored chunk and check it against its hash; with --repair, mend LevelDB and forget faulty chunks so they are fetched again')
+    .description('read every stored chunk and check it against its hash, and look for records left without their manifest; with --repair, mend LevelDB, forget faulty chunks so they are fetched again and delete those records')
     .requiredOption('--data-dir <dir>', 'the node\'s --data-dir (stop the node first)')
-    .option('--repair', 'run LevelDB\'s repair first, then forget every chunk that is damaged, unreadable or gone')
+    .option('--repair', 'run LevelDB\'s repair first, then forget every chunk that is damaged, unreadable or gone, and delete records without a manifest')
     .option('--json', 'print one JSON line')
     .action(async (flags: CheckFlags) => {
       const out = createOutput(flags.json === true)
@@ -46,7 +46,7 @@ Examples:
         await chunkStore.close()
       }
       out.event({ event: 'store-checked', dir, ...result }, describe(result, flags.repair === true))
-      if (result.faults.length > result.forgotten) {
+      if (result.faults.length > result.forgotten || result.orphans.length > result.deletedOrphans) {
         process.exitCode = EXIT_FAILURE
       }
     })
@@ -87,6 +87,15 @@ function describe (result: StoreCheck, repair: boolean): string {
     lines.push(`forgot ${result.forgotten} chunks: a super-peer fetches them again once started, while the resource is on its pre-cache list; a preloader's uploads need publishing again`)
   } else {
     lines.push(`${result.faults.length} faulty chunks: stop the node and run p2pcdn store check --repair`)
+  }
+  for (const { id, chunks, bytes } of result.orphans) {
+    lines.push(`orphaned ${id}: ${chunks} chunks (${formatBytes(bytes)}) and its other records are in the store without its manifest (lost in a LevelDB repair)`)
+  }
+  if (result.orphans.length > 0) {
+    const bytes = formatBytes(result.orphans.reduce((sum, orphan) => sum + orphan.bytes, 0))
+    lines.push(repair
+      ? `deleted what ${result.deletedOrphans} resources without a manifest left (${bytes}); a super-peer fetches any of them again while it is on its pre-cache list`
+      : `${result.orphans.length} resources without a manifest take ${bytes}: stop the node and run p2pcdn store check --repair to delete them`)
   }
   return lines.join('\n')
 }
