@@ -6,6 +6,7 @@ import { chunkCount, chunkLength, verifyChunk, verifyManifest } from '../content
 import { CapacityExceededError, ChunkReadError, ChunkVerificationError, InvalidManifestError, ResourceNotFoundError, StoreInUseError } from '../errors.ts'
 import type { Manifest, Resource } from '../content/manifest.ts'
 import type { AbstractSublevel } from 'abstract-level'
+import type { AbortOptions } from '@libp2p/interface'
 
 export interface ChunkStoreInit {
   /** Bytes the store may allocate to resources; unbounded when absent. */
@@ -238,9 +239,10 @@ export class ChunkStore {
    * no manifest: what LevelDB's repair leaves when it drops the block that
    * held a manifest. Nothing reads them again, so their space stays taken
    * until `deleteOrphans`. Reads each orphaned chunk once, to count its bytes,
-   * and skips past the chunks of every resource the store knows.
+   * and skips past the chunks of every resource the store knows. A damaged
+   * block on the way fails it with LevelDB's `LEVEL_CORRUPTION`.
    */
-  async findOrphans (): Promise<OrphanedResource[]> {
+  async findOrphans (options: AbortOptions = {}): Promise<OrphanedResource[]> {
     const found = new Map<string, OrphanedResource>()
     const orphan = (id: string): OrphanedResource => {
       let entry = found.get(id)
@@ -260,8 +262,14 @@ export class ChunkStore {
     const chunks = this.chunks.iterator()
     try {
       for (let next = await chunks.next(); next != null; next = await chunks.next()) {
+        options.signal?.throwIfAborted()
         const [key, value] = next
-        const id = key.slice(0, key.lastIndexOf('/'))
+        const slash = key.indexOf('/')
+        if (slash < 0) {
+          // not a key this store writes, and no resource's records to delete
+          continue
+        }
+        const id = key.slice(0, slash)
         if (this.entries.has(id)) {
           chunks.seek(chunkRangeEnd(id))
           continue
@@ -278,18 +286,28 @@ export class ChunkStore {
 
   /**
    * Deletes the records `findOrphans` found, then has LevelDB compact their
-   * key ranges so the disk space comes back now rather than whenever a
+   * chunks' key ranges so the disk space comes back now rather than whenever a
    * compaction happens to reach them. A resource added since is left alone.
    * Returns the orphans deleted.
+   *
+   * Right after LevelDB's repair every table is in level 0, so the first
+   * compaction rewrites every table overlapping the range, which can be most
+   * of the store: LevelDB would do the same at its first write after the
+   * repair. LevelDB reports no error from a manual compaction; one that fails
+   * (a full disk) leaves the records deleted and their space taken until a
+   * later compaction.
    */
   async deleteOrphans (orphans: OrphanedResource[]): Promise<OrphanedResource[]> {
     return this.serialize(async () => {
       const deleted = orphans.filter(({ id }) => !this.entries.has(id))
       for (const { id } of deleted) {
         await this.eraseRecords(id)
-        const prefix = this.chunks.prefix
-        // classic-level's, like its repair, left out of level's universal types
-        await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(`${prefix}${id}/`, `${prefix}${chunkRangeEnd(id)}`)
+      }
+      const prefix = this.chunks.prefix
+      // classic-level's, like its repair, left out of level's universal types
+      const db = this.db as unknown as { compactRange(start: string, end: string): Promise<void> }
+      for (const { id } of deleted) {
+        await db.compactRange(`${prefix}${id}/`, `${prefix}${chunkRangeEnd(id)}`)
       }
       return deleted
     })
@@ -444,7 +462,8 @@ export class ChunkStore {
    * A stored chunk's bytes, checked against the CRC32 kept when they were
    * stored (against the manifest hash when none was kept, or when the CRC32
    * differs: a damaged checksum must not cost good bytes), or undefined when
-   * the store has none. Bytes that fail the check throw
+   * the store has none. With `hashCheck`, against the hash whatever the CRC32
+   * says. Bytes that fail the check throw
    * ChunkVerificationError; a chunk whose LevelDB block is damaged throws
    * ChunkReadError; other LevelDB errors (a store closing, a process out of
    * file handles) are thrown as they are, since they say nothing about the chunk.

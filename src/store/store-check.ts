@@ -32,9 +32,19 @@ export interface StoreCheck {
   /** Resources removed on opening because their manifest no longer matched their id. */
   dropped: DroppedResource[]
   /** Records left without their manifest (by a LevelDB repair); nothing reads them again. */
-  orphans: OrphanedResource[]
+  orphans: StoreOrphan[]
   /** Orphans deleted (with `repair`). */
   deletedOrphans: number
+  /**
+   * Why the search for orphans stopped short: a damaged block on the way,
+   * which LevelDB's repair (`repair`) mends or drops.
+   */
+  orphanSearchError?: string
+}
+
+export interface StoreOrphan extends OrphanedResource {
+  /** Why `repair` keeps it (see `keepOrphan`). */
+  kept?: string
 }
 
 export interface CheckStoreOptions extends AbortOptions {
@@ -43,6 +53,11 @@ export interface CheckStoreOptions extends AbortOptions {
    * chunk is fetched again, and delete orphaned records.
    */
   repair?: boolean
+  /**
+   * Why an orphan must not be deleted, if it must not: a preloader's upload
+   * whose manifest its catalog still holds is the only copy of those bytes.
+   */
+  keepOrphan?(id: string): Promise<string | undefined>
   onProgress?(bytes: number, total: number): void
 }
 
@@ -68,10 +83,24 @@ export async function checkStore (store: ChunkStore, options: CheckStoreOptions 
       }
     }
   }
-  options.signal?.throwIfAborted()
-  result.orphans = await store.findOrphans()
-  if (options.repair === true && result.orphans.length > 0) {
-    result.deletedOrphans = (await store.deleteOrphans(result.orphans)).length
+  try {
+    result.orphans = await store.findOrphans(options)
+  } catch (err: any) {
+    // after LevelDB's repair no damaged block is left to stop the search
+    if (options.repair === true || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
+      throw err
+    }
+    result.orphanSearchError = err.cause?.message ?? err.message
+    return result
+  }
+  for (const orphan of result.orphans) {
+    const kept = await options.keepOrphan?.(orphan.id)
+    if (kept != null) {
+      orphan.kept = kept
+    }
+  }
+  if (options.repair === true) {
+    result.deletedOrphans = (await store.deleteOrphans(result.orphans.filter(orphan => orphan.kept == null))).length
   }
   return result
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
 import { checkStore } from '../../src/store/store-check.ts'
+import type { StoreCheck } from '../../src/store/store-check.ts'
 import { ChunkChecksums } from '../../src/store/chunk-checksums.ts'
 import { Level } from '../../src/store/level.ts'
 import { Manifest, encodeResource, sha256Of, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
@@ -441,10 +442,24 @@ describe('store check', () => {
     return found
   }
 
+  /** Stores every resource in one session: one level-0 table once the log is recovered. */
+  async function storeAll (path: string, sets: Uint8Array[][]): Promise<Resource[]> {
+    const store = await ChunkStore.open(path)
+    const resources: Resource[] = []
+    for (const chunks of sets) {
+      const { resource } = await resourceOf(chunks)
+      await store.addResource(resource)
+      await store.putChunks(resource.id, chunks.map((data, index) => ({ index, data })))
+      resources.push(resource)
+    }
+    await store.close()
+    return resources
+  }
+
   it('finds records left without their manifest, and with repair deletes them and gives their space back', async () => {
     const kept = [randomBytes(CHUNK), randomBytes(CHUNK)]
-    const keptResource = await storeWith(dir.path, kept)
-    const lost = await storeWith(dir.path, Array.from({ length: 64 }, () => randomBytes(CHUNK)))
+    // fewer than four level-0 tables all along: no compaction of LevelDB's own gives the space back
+    const [keptResource, lost] = await storeAll(dir.path, [kept, Array.from({ length: 64 }, () => randomBytes(CHUNK))])
     const id = lost.id.toString()
     // what LevelDB's repair leaves when it drops the block with a manifest and the held mark beside it
     const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
@@ -468,11 +483,37 @@ describe('store check', () => {
       assert.ok(Buffer.from(data).equals(await store.getChunk(keptResource.id, index) ?? Buffer.alloc(0)), `kept chunk ${index} still reads`)
     }
     await store.close()
-    // measured before anything opens the store again: an open that makes a fourth
-    // level-0 table starts a compaction of its own
+    // measured before anything opens the store again, which would add a level-0 table
     const after = await diskBytes(dir.path)
     assert.ok(before - after >= 0.9 * 64 * CHUNK, `${before - after} bytes given back, of ${64 * CHUNK} orphaned`)
     assert.deepEqual(await recordsOf(dir.path, id), { manifest: 0, held: 0, sums: 0, chunk: 0 })
+  })
+
+  it('finds orphans on either side of known resources, partial or held, and only them', async () => {
+    const sets = Array.from({ length: 5 }, (_, r) => Array.from({ length: 3 + r }, () => randomBytes(CHUNK)))
+    const resources = await storeAll(dir.path, sets)
+    const order = resources.map((resource, r) => ({ resource, chunks: sets[r] })).sort((a, b) => a.resource.id.toString() < b.resource.id.toString() ? -1 : 1)
+    // by id: orphan, partial, orphan, held, orphan
+    const orphaned = [order[0], order[2], order[4]]
+    const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    for (const { resource } of orphaned) {
+      await raw.sublevel<string, Uint8Array>('manifest', { valueEncoding: 'view' }).del(resource.id.toString())
+    }
+    await raw.close()
+    const store = await ChunkStore.open(dir.path)
+    assert.equal(await store.discardChunk(order[1].resource.id, 1), true)
+    assert.deepEqual(await store.findOrphans(), orphaned.map(({ resource, chunks }) => ({ id: resource.id.toString(), chunks: chunks.length, bytes: chunks.length * CHUNK })))
+    assert.deepEqual((await store.deleteOrphans(await store.findOrphans())).length, 3)
+    assert.deepEqual(await store.findOrphans(), [])
+    assert.deepEqual(store.missingChunks(order[1].resource.id), [1])
+    for (const { resource, chunks } of [order[1], order[3]]) {
+      for (const [index, data] of chunks.entries()) {
+        if (resource !== order[1].resource || index !== 1) {
+          assert.ok(Buffer.from(data).equals(await store.getChunk(resource.id, index) ?? Buffer.alloc(0)))
+        }
+      }
+    }
+    await store.close()
   })
 
   it('leaves the records of a resource added again between finding and deleting orphans', async () => {
@@ -488,38 +529,85 @@ describe('store check', () => {
     assert.deepEqual(orphans, [{ id, chunks: 3, bytes: 3 * CHUNK }])
     await store.addResource(resource)
     assert.deepEqual(await store.deleteOrphans(orphans), [])
-    await store.putChunks(resource.id, [{ index: 0, data: chunks[0] }])
     assert.ok(Buffer.from(chunks[2]).equals(await store.getChunk(resource.id, 2) ?? Buffer.alloc(0)), 'the old chunk is still there')
     await store.close()
   })
 
-  it('checks every chunk against its hash, keeping the CRC32 of those stored without one', async () => {
+  it('checks every chunk against its hash, keeping or mending the CRC32 the store keeps', async () => {
     const chunks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
     const resource = await storeWith(dir.path, chunks)
     const id = resource.id.toString()
+    const sums = async (): Promise<ChunkChecksums | undefined> => {
+      const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+      try {
+        return ChunkChecksums.decode(await raw.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).get(id) ?? new Uint8Array(0), 3)
+      } finally {
+        await raw.close()
+      }
+    }
+    const checked = async (): Promise<StoreCheck> => {
+      const store = await ChunkStore.open(dir.path)
+      try {
+        return await checkStore(store)
+      } finally {
+        await store.close()
+      }
+    }
+    // a store written before checksums were kept
     const raw = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
-    // a store written before checksums were kept; and a chunk whose bytes match a forged CRC32
     await raw.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).del(id)
     await raw.close()
-    const first = await ChunkStore.open(dir.path)
-    const found = await checkStore(first)
-    assert.deepEqual({ faults: found.faults, chunks: found.chunks }, { faults: [], chunks: 3 })
-    await first.close()
-    const raw2 = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
-    const record = ChunkChecksums.decode(await raw2.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).get(id) ?? new Uint8Array(0), 3)
-    // the CRC32 vouches for other bytes: a check that trusted it would pass them
+    assert.deepEqual((await checked()).faults, [])
+    const kept = await sums()
+    assert.deepEqual(chunks.map((data, index) => kept?.matches(index, data)), [true, true, true], 'the check kept every CRC32')
+
+    // a record that vouches for other bytes at chunk 1, and a wrong CRC32 for chunk 2's good bytes
     const other = randomBytes(CHUNK)
     const forged = new ChunkChecksums(3)
+    forged.record(0, chunks[0])
     forged.record(1, other)
-    await raw2.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).put(id, forged.encode())
-    await raw2.sublevel<string, Uint8Array>('chunk', { valueEncoding: 'view' }).put(`${id}/00000001`, other)
-    await raw2.close()
-    assert.deepEqual(chunks.map((data, index) => record?.matches(index, data)), [true, true, true], 'the check kept every CRC32')
+    forged.record(2, randomBytes(CHUNK))
+    const tampered = new Level<string, Uint8Array>(dir.path, { valueEncoding: 'view' })
+    await tampered.sublevel<string, Uint8Array>('sums', { valueEncoding: 'view' }).put(id, forged.encode())
+    await tampered.sublevel<string, Uint8Array>('chunk', { valueEncoding: 'view' }).put(`${id}/00000001`, other)
+    await tampered.close()
+    assert.deepEqual((await checked()).faults, [{ id, chunk: 1, fault: 'damaged', error: 'Chunk 1 does not match its hash' }], 'a check that trusted the CRC32 would pass chunk 1')
+    const mended = await sums()
+    assert.deepEqual([mended?.matches(0, chunks[0]), mended?.matches(2, chunks[2])], [true, true], 'the wrong CRC32 of good bytes was mended')
+  })
 
-    const second = await ChunkStore.open(dir.path)
-    const forgedCheck = await checkStore(second)
-    await second.close()
-    assert.deepEqual(forgedCheck.faults, [{ id, chunk: 1, fault: 'damaged', error: 'Chunk 1 does not match its hash' }])
+  it('reports a search for orphans stopped by a damaged block, beside the faults it found', async () => {
+    const chunks = [randomBytes(CHUNK), randomBytes(CHUNK)]
+    const resource = await storeWith(dir.path, chunks)
+    await (await ChunkStore.open(dir.path)).close()
+    // the first chunk: the block the search for orphans reads before it skips past the resource
+    await damageBlockOf(dir.path, chunks[0])
+    const store = await ChunkStore.open(dir.path)
+    try {
+      const found = await checkStore(store)
+      assert.deepEqual(found.faults.map(f => [f.id, f.chunk, f.fault]), [[resource.id.toString(), 0, 'unreadable']])
+      assert.match(found.orphanSearchError ?? '', /^Corruption: bad block type/)
+      assert.deepEqual(found.orphans, [])
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('keeps the orphaned upload of a preloader whose catalog still has its manifest', async () => {
+    const storeDir = join(dir.path, 'store')
+    const [upload, fetched] = await storeAll(storeDir, [[randomBytes(CHUNK), randomBytes(CHUNK)], [randomBytes(CHUNK)]])
+    const raw = new Level<string, Uint8Array>(storeDir, { valueEncoding: 'view' })
+    await raw.sublevel<string, Uint8Array>('catalog', { valueEncoding: 'view' }).put(upload.id.toString(), Buffer.from(JSON.stringify({ replicas: 1, publishedAt: 1, manifest: Buffer.from(upload.bytes).toString('base64') })))
+    for (const { id } of [upload, fetched]) {
+      await raw.sublevel<string, Uint8Array>('manifest', { valueEncoding: 'view' }).del(id.toString())
+    }
+    await raw.close()
+    const repaired = await runCli(['store', 'check', '--data-dir', dir.path, '--repair'])
+    assert.equal(repaired.code, 1, 'an upload to publish again is left for the operator')
+    assert.match(repaired.stdout, new RegExp(`^kept ${upload.id.toString()}: a preloader's upload, its manifest still in the catalog; publish the file again to serve it$`, 'm'))
+    assert.match(repaired.stdout, /^deleted what 1 resources without a manifest left \(16.0 KiB\)/m)
+    assert.deepEqual(await recordsOf(storeDir, upload.id.toString()), { manifest: 0, held: 1, sums: 1, chunk: 2 })
+    assert.deepEqual(await recordsOf(storeDir, fetched.id.toString()), { manifest: 0, held: 0, sums: 0, chunk: 0 })
   })
 
   it('p2pcdn store check --repair: deletes what a LevelDB repair left without its manifest', async () => {

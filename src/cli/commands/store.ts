@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { Command } from 'commander'
 import { ChunkStore } from '../../store/chunk-store.ts'
 import { checkStore } from '../../store/store-check.ts'
+import { Catalog } from '../../roles/preloader/catalog.ts'
 import { InvalidOptionError, P2pcdnError } from '../../errors.ts'
 import { EXIT_FAILURE } from '../errors.ts'
 import { createOutput, formatBytes } from '../output.ts'
@@ -40,13 +41,17 @@ Examples:
       const bar = new ProgressBar(flags.json !== true)
       let result: StoreCheck
       try {
-        result = await checkStore(chunkStore, { repair: flags.repair, onProgress: (bytes, total) => { bar.update('checking', bytes, total) } })
+        result = await checkStore(chunkStore, {
+          repair: flags.repair,
+          keepOrphan: async (id) => await Catalog.lists(chunkStore, id) ? 'a preloader\'s upload, its manifest still in the catalog' : undefined,
+          onProgress: (bytes, total) => { bar.update('checking', bytes, total) }
+        })
       } finally {
         bar.done()
         await chunkStore.close()
       }
       out.event({ event: 'store-checked', dir, ...result }, describe(result, flags.repair === true))
-      if (result.faults.length > result.forgotten || result.orphans.length > result.deletedOrphans) {
+      if (result.faults.length > result.forgotten || result.orphans.length > result.deletedOrphans || result.orphanSearchError != null) {
         process.exitCode = EXIT_FAILURE
       }
     })
@@ -88,14 +93,21 @@ function describe (result: StoreCheck, repair: boolean): string {
   } else {
     lines.push(`${result.faults.length} faulty chunks: stop the node and run p2pcdn store check --repair`)
   }
-  for (const { id, chunks, bytes } of result.orphans) {
+  for (const { id, chunks, bytes, kept } of result.orphans) {
     lines.push(`orphaned ${id}: ${chunks} chunks (${formatBytes(bytes)}) and its other records are in the store without its manifest (lost in a LevelDB repair)`)
+    if (kept != null) {
+      lines.push(`kept ${id}: ${kept}; publish the file again to serve it`)
+    }
   }
-  if (result.orphans.length > 0) {
-    const bytes = formatBytes(result.orphans.reduce((sum, orphan) => sum + orphan.bytes, 0))
+  const deletable = result.orphans.filter(orphan => orphan.kept == null)
+  if (deletable.length > 0) {
+    const bytes = formatBytes(deletable.reduce((sum, orphan) => sum + orphan.bytes, 0))
     lines.push(repair
       ? `deleted what ${result.deletedOrphans} resources without a manifest left (${bytes}); a super-peer fetches any of them again while it is on its pre-cache list`
-      : `${result.orphans.length} resources without a manifest take ${bytes}: stop the node and run p2pcdn store check --repair to delete them`)
+      : `${deletable.length} resources without a manifest take ${bytes}: stop the node and run p2pcdn store check --repair to delete them`)
+  }
+  if (result.orphanSearchError != null) {
+    lines.push(`the search for records without a manifest stopped at a damaged block (${result.orphanSearchError}): stop the node and run p2pcdn store check --repair`)
   }
   return lines.join('\n')
 }

@@ -15,11 +15,19 @@ interface StoredEntry {
   manifest: string
 }
 
+/** The catalog's keyspace in the preloader's chunk store. */
+const CATALOG_SUBLEVEL = 'catalog'
+
 /**
  * The preloader's catalog: every published resource with its wanted replica
  * count. Kept in the preloader's LevelDB so it survives restarts.
  */
 export class Catalog {
+  /** Whether the catalog in `store` lists `id`, without loading it (a store check). */
+  static async lists (store: ChunkStore, id: string): Promise<boolean> {
+    return await store.sublevel(CATALOG_SUBLEVEL).get(id) != null
+  }
+
   private readonly db: ReturnType<ChunkStore['sublevel']>
   private readonly entries = new Map<string, CatalogEntry>()
 
@@ -34,7 +42,7 @@ export class Catalog {
   }
 
   private constructor (store: ChunkStore) {
-    this.db = store.sublevel('catalog')
+    this.db = store.sublevel(CATALOG_SUBLEVEL)
   }
 
   get (id: CID | string): CatalogEntry | undefined {
