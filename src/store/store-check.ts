@@ -93,11 +93,19 @@ export async function checkStore (store: ChunkStore, options: CheckStoreOptions 
     result.orphanSearchError = err.cause?.message ?? err.message
     return result
   }
-  for (const orphan of result.orphans) {
-    const kept = await options.keepOrphan?.(orphan.id)
-    if (kept != null) {
-      orphan.kept = kept
+  try {
+    for (const orphan of result.orphans) {
+      const kept = await options.keepOrphan?.(orphan.id)
+      if (kept != null) {
+        orphan.kept = kept
+      }
     }
+  } catch (err: any) {
+    // deleting what might be kept is not safe without the answer
+    if (options.repair === true || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
+      throw err
+    }
+    result.orphanSearchError = err.cause?.message ?? err.message
   }
   if (options.repair === true) {
     result.deletedOrphans = (await store.deleteOrphans(result.orphans.filter(orphan => orphan.kept == null))).length

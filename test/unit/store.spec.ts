@@ -503,7 +503,7 @@ describe('store check', () => {
     const store = await ChunkStore.open(dir.path)
     assert.equal(await store.discardChunk(order[1].resource.id, 1), true)
     assert.deepEqual(await store.findOrphans(), orphaned.map(({ resource, chunks }) => ({ id: resource.id.toString(), chunks: chunks.length, bytes: chunks.length * CHUNK })))
-    assert.deepEqual((await store.deleteOrphans(await store.findOrphans())).length, 3)
+    assert.equal((await store.deleteOrphans(await store.findOrphans())).length, 3)
     assert.deepEqual(await store.findOrphans(), [])
     assert.deepEqual(store.missingChunks(order[1].resource.id), [1])
     for (const { resource, chunks } of [order[1], order[3]]) {
@@ -573,7 +573,7 @@ describe('store check', () => {
     await tampered.close()
     assert.deepEqual((await checked()).faults, [{ id, chunk: 1, fault: 'damaged', error: 'Chunk 1 does not match its hash' }], 'a check that trusted the CRC32 would pass chunk 1')
     const mended = await sums()
-    assert.deepEqual([mended?.matches(0, chunks[0]), mended?.matches(2, chunks[2])], [true, true], 'the wrong CRC32 of good bytes was mended')
+    assert.equal(mended?.matches(2, chunks[2]), true, 'the wrong CRC32 of good bytes was mended')
   })
 
   it('reports a search for orphans stopped by a damaged block, beside the faults it found', async () => {
@@ -604,7 +604,7 @@ describe('store check', () => {
     await raw.close()
     const repaired = await runCli(['store', 'check', '--data-dir', dir.path, '--repair'])
     assert.equal(repaired.code, 1, 'an upload to publish again is left for the operator')
-    assert.match(repaired.stdout, new RegExp(`^kept ${upload.id.toString()}: a preloader's upload, its manifest still in the catalog; publish the file again to serve it$`, 'm'))
+    assert.match(repaired.stdout, new RegExp(`^kept ${upload.id.toString()}: a preloader's upload whose manifest its catalog still has; publish it again with --name "r" --chunk-size ${CHUNK} to serve it \\(until then this check exits 1\\)$`, 'm'))
     assert.match(repaired.stdout, /^deleted what 1 resources without a manifest left \(16.0 KiB\)/m)
     assert.deepEqual(await recordsOf(storeDir, upload.id.toString()), { manifest: 0, held: 1, sums: 1, chunk: 2 })
     assert.deepEqual(await recordsOf(storeDir, fetched.id.toString()), { manifest: 0, held: 0, sums: 0, chunk: 0 })

@@ -41,9 +41,14 @@ Examples:
       const bar = new ProgressBar(flags.json !== true)
       let result: StoreCheck
       try {
+        const catalogued = Catalog.lookup(chunkStore)
         result = await checkStore(chunkStore, {
           repair: flags.repair,
-          keepOrphan: async (id) => await Catalog.lists(chunkStore, id) ? 'a preloader\'s upload, its manifest still in the catalog' : undefined,
+          keepOrphan: async (id) => {
+            const manifest = await catalogued(id)
+            // publishing the same bytes again under another name, chunk size or publisher makes another resource
+            return manifest == null ? undefined : `a preloader's upload whose manifest its catalog still has; publish it again with --name ${JSON.stringify(manifest.name)} --chunk-size ${manifest.chunkSize}${manifest.publisher == null ? '' : ' --private and the same --identity'} to serve it (until then this check exits 1)`
+          },
           onProgress: (bytes, total) => { bar.update('checking', bytes, total) }
         })
       } finally {
@@ -96,7 +101,7 @@ function describe (result: StoreCheck, repair: boolean): string {
   for (const { id, chunks, bytes, kept } of result.orphans) {
     lines.push(`orphaned ${id}: ${chunks} chunks (${formatBytes(bytes)}) and its other records are in the store without its manifest (lost in a LevelDB repair)`)
     if (kept != null) {
-      lines.push(`kept ${id}: ${kept}; publish the file again to serve it`)
+      lines.push(`kept ${id}: ${kept}`)
     }
   }
   const deletable = result.orphans.filter(orphan => orphan.kept == null)

@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { decodeManifestBytes } from '../../content/manifest.ts'
-import type { Resource } from '../../content/manifest.ts'
+import type { Manifest, Resource } from '../../content/manifest.ts'
 import type { ChunkStore } from '../../store/chunk-store.ts'
 
 export interface CatalogEntry {
@@ -23,9 +23,16 @@ const CATALOG_SUBLEVEL = 'catalog'
  * count. Kept in the preloader's LevelDB so it survives restarts.
  */
 export class Catalog {
-  /** Whether the catalog in `store` lists `id`, without loading it (a store check). */
-  static async lists (store: ChunkStore, id: string): Promise<boolean> {
-    return await store.sublevel(CATALOG_SUBLEVEL).get(id) != null
+  /**
+   * Looks manifests up in the catalog in `store` without loading it (a store
+   * check): the manifest of a listed resource, undefined for any other.
+   */
+  static lookup (store: ChunkStore): (id: string) => Promise<Manifest | undefined> {
+    const db = store.sublevel(CATALOG_SUBLEVEL)
+    return async (id) => {
+      const value = await db.get(id)
+      return value == null ? undefined : decodeManifestBytes(manifestBytesOf(value))
+    }
   }
 
   private readonly db: ReturnType<ChunkStore['sublevel']>
@@ -62,4 +69,9 @@ export class Catalog {
     this.entries.set(key, entry)
     return entry
   }
+}
+
+function manifestBytesOf (value: Uint8Array): Uint8Array {
+  const stored: StoredEntry = JSON.parse(Buffer.from(value).toString('utf8'))
+  return Buffer.from(stored.manifest, 'base64')
 }
