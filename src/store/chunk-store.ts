@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { Level } from './level.ts'
+import { Level, isCorruption } from './level.ts'
 import { ChunkChecksums } from './chunk-checksums.ts'
 import { CID } from 'multiformats/cid'
 import { chunkCount, chunkLength, verifyChunk, verifyManifest } from '../content/manifest.ts'
@@ -468,7 +468,7 @@ export class ChunkStore {
    * ChunkReadError; other LevelDB errors (a store closing, a process out of
    * file handles) are thrown as they are, since they say nothing about the chunk.
    */
-  async getChunk (id: CID, index: number, options: GetChunkOptions = {}): Promise<Uint8Array | undefined> {
+  async getChunk (id: CID, index: number, options?: GetChunkOptions): Promise<Uint8Array | undefined> {
     const resourceKey = id.toString()
     const manifest = this.entries.get(resourceKey)?.resource.manifest
     if (manifest == null) {
@@ -494,7 +494,7 @@ export class ChunkStore {
     }
     const checksums = this.checksumsOf(resourceKey, entry)
     const matches = data.byteLength === chunkLength(manifest, index) ? checksums.matches(index, data) : false
-    if (matches === true && options.hashCheck !== true) {
+    if (matches === true && options?.hashCheck !== true) {
       return data
     }
     try {
@@ -522,7 +522,7 @@ export class ChunkStore {
     } catch (err: any) {
       // a record LevelDB cannot read: the chunks' hashes still can decide;
       // any other failure (a store closing) says nothing about the checksums
-      if ((err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
+      if (!isCorruption(err)) {
         throw err
       }
     }
@@ -539,7 +539,7 @@ export class ChunkStore {
       // process more CPU than the read itself (bench/RESULTS.md, scenario 1)
       return this.chunks.getSync(key, READ_UNCACHED)
     } catch (err: any) {
-      if (this.db.status !== 'open' || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
+      if (this.db.status !== 'open' || !isCorruption(err)) {
         throw err
       }
       throw new ChunkReadError(`Chunk ${index} of ${id.toString()} could not be read from the store: ${err.cause?.message ?? err.message}`, { cause: err })

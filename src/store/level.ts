@@ -76,6 +76,11 @@ function loadLevel (): typeof LevelModule {
   }
 }
 
+/** LevelDB found a damaged block or record (classic-level puts the code on the error or its cause). */
+export function isCorruption (err: any): boolean {
+  return (err?.code ?? err?.cause?.code) === 'LEVEL_CORRUPTION'
+}
+
 /** Which LevelDB binary this process loaded, for a storing role's ready line. */
 export function levelDbBinary (): string {
   if (loadedBinary == null) {

@@ -1,5 +1,6 @@
 import { chunkCount, chunkLength } from '../content/manifest.ts'
 import { ChunkReadError, ChunkVerificationError } from '../errors.ts'
+import { isCorruption } from './level.ts'
 import type { ChunkStore, DroppedResource, OrphanedResource } from './chunk-store.ts'
 import type { Resource } from '../content/manifest.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -85,15 +86,6 @@ export async function checkStore (store: ChunkStore, options: CheckStoreOptions 
   }
   try {
     result.orphans = await store.findOrphans(options)
-  } catch (err: any) {
-    // after LevelDB's repair no damaged block is left to stop the search
-    if (options.repair === true || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
-      throw err
-    }
-    result.orphanSearchError = err.cause?.message ?? err.message
-    return result
-  }
-  try {
     for (const orphan of result.orphans) {
       const kept = await options.keepOrphan?.(orphan.id)
       if (kept != null) {
@@ -101,8 +93,9 @@ export async function checkStore (store: ChunkStore, options: CheckStoreOptions 
       }
     }
   } catch (err: any) {
-    // deleting what might be kept is not safe without the answer
-    if (options.repair === true || (err.code ?? err.cause?.code) !== 'LEVEL_CORRUPTION') {
+    // after LevelDB's repair no damaged block is left to stop the search, and
+    // without the repair nothing is deleted on a search cut short
+    if (options.repair === true || !isCorruption(err)) {
       throw err
     }
     result.orphanSearchError = err.cause?.message ?? err.message

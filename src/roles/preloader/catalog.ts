@@ -31,7 +31,7 @@ export class Catalog {
     const db = store.sublevel(CATALOG_SUBLEVEL)
     return async (id) => {
       const value = await db.get(id)
-      return value == null ? undefined : decodeManifestBytes(manifestBytesOf(value))
+      return value == null ? undefined : decodeManifestBytes(parseEntry(value).bytes)
     }
   }
 
@@ -41,9 +41,8 @@ export class Catalog {
   static async open (store: ChunkStore): Promise<Catalog> {
     const catalog = new Catalog(store)
     for await (const [key, value] of catalog.db.iterator()) {
-      const stored: StoredEntry = JSON.parse(Buffer.from(value).toString('utf8'))
-      const bytes = Buffer.from(stored.manifest, 'base64')
-      catalog.entries.set(key, { resource: { id: CID.parse(key), manifest: decodeManifestBytes(bytes), bytes }, replicas: stored.replicas, publishedAt: stored.publishedAt })
+      const { bytes, replicas, publishedAt } = parseEntry(value)
+      catalog.entries.set(key, { resource: { id: CID.parse(key), manifest: decodeManifestBytes(bytes), bytes }, replicas, publishedAt })
     }
     return catalog
   }
@@ -71,7 +70,8 @@ export class Catalog {
   }
 }
 
-function manifestBytesOf (value: Uint8Array): Uint8Array {
+/** A stored entry, its manifest as bytes. */
+function parseEntry (value: Uint8Array): { bytes: Uint8Array, replicas: number, publishedAt: number } {
   const stored: StoredEntry = JSON.parse(Buffer.from(value).toString('utf8'))
-  return Buffer.from(stored.manifest, 'base64')
+  return { bytes: Buffer.from(stored.manifest, 'base64'), replicas: stored.replicas, publishedAt: stored.publishedAt }
 }
