@@ -6,6 +6,7 @@ import type { HandlerLog } from '../wire/request.ts'
 import type { ChunkProvider } from '../protocols/chunk/index.ts'
 import type { Resource } from '../content/manifest.ts'
 import type { ChunkStore } from '../store/chunk-store.ts'
+import { CacheReader } from '../store/interval-pins.ts'
 import type { ChunkCache } from '../store/chunk-cache.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -34,10 +35,12 @@ export function storeChunkProvider (store: ChunkStore, options: StoreChunkProvid
   const { cache, onCorrupt, onUnreadable } = options
   return {
     heldManifest: (id) => store.isHeld(id) ? store.manifestOf(id) : undefined,
-    getChunk: async (id, index) => {
+    openReader: cache == null ? undefined : (id) => cache.reader(resourceKey(id)),
+    getChunk: async (id, index, chunkReader) => {
       // kept as part of cache keys, for as long as the cache counts requests
       const key = resourceKey(id)
-      const cached = cache?.get(key, index)
+      const reader = chunkReader instanceof CacheReader ? chunkReader : undefined
+      const cached = cache?.get(key, index, reader)
       if (cached != null) {
         return cached
       }
@@ -46,7 +49,7 @@ export function storeChunkProvider (store: ChunkStore, options: StoreChunkProvid
         if (data == null) {
           return undefined
         }
-        cache?.set(key, index, data)
+        cache?.set(key, index, data, reader)
         return data
       } catch (err: any) {
         if (err instanceof ChunkReadError) {

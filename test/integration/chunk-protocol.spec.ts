@@ -6,6 +6,7 @@ import { FramedStream, encodeFrame } from '../../src/wire/framing.ts'
 import { PeerSource } from '../../src/fetch/sources.ts'
 import { storeChunkProvider } from '../../src/roles/store-handlers.ts'
 import { ChunkStore } from '../../src/store/chunk-store.ts'
+import { ChunkCache } from '../../src/store/chunk-cache.ts'
 import { encodeResource, sha256Of, verifyChunk, MANIFEST_VERSION, PRELOADER_SOURCE } from '../../src/content/manifest.ts'
 import { eventually, tempDir } from '../helpers.ts'
 import type { P2pcdnLibp2p } from '../../src/node/create-node.ts'
@@ -91,6 +92,40 @@ describe('chunk protocol', () => {
       assert.equal(session.stream.status, 'aborted')
     } finally {
       await silent.stop()
+    }
+  })
+
+  it('tells its memory cache where each stream is, so a viewer far behind another is served from memory', async () => {
+    // room for 16 chunks: the second viewer trails the first by 12, so 24
+    // other chunks are served between the first's request of a chunk and the
+    // second's, more than the cache's recent part keeps
+    const cache = new ChunkCache(16 * CHUNK)
+    const cachedNode = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
+    await cachedNode.start()
+    const cached = new ChunkServer({ node: cachedNode, provider: storeChunkProvider(store, { cache }), log: logger('test:chunk') })
+    await cached.start()
+    try {
+      const target = { peerId: cachedNode.peerId, multiaddrs: cachedNode.getMultiaddrs() }
+      const ahead = await PeerSource.open(client, target, resource, 'super-peer')
+      for (let index = 0; index < 12; index++) {
+        verifyChunk(resource.manifest, index, await ahead.request(index))
+      }
+      const behind = await PeerSource.open(client, target, resource, 'super-peer')
+      const hitsBefore = cache.stats.hits
+      for (let index = 0; index < 28; index++) {
+        verifyChunk(resource.manifest, index, await behind.request(index))
+        verifyChunk(resource.manifest, index + 12, await ahead.request(index + 12))
+      }
+      // at least every chunk the first viewer read once the second had begun, up to where the second stopped
+      const hits = cache.stats.hits - hitsBefore
+      assert.ok(hits >= 28 - 12, `${hits} of the second viewer's 28 chunks from memory`)
+      assert.equal(cache.stats.intervalBytes, 12 * CHUNK, 'chunks 28 to 39 kept for the second viewer')
+      await ahead.close()
+      await behind.close()
+      // the streams' ends reach the server's cache: nothing stays kept for them
+      await eventually(() => cache.stats.intervalBytes === 0 ? true : undefined, 2_000, 'the cache to let go of the closed streams\' chunks')
+    } finally {
+      await cachedNode.stop()
     }
   })
 

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert'
 import { ChunkCache } from '../../src/store/chunk-cache.ts'
+import type { CacheReader } from '../../src/store/interval-pins.ts'
 
 const chunk = (size: number, fill: number): Uint8Array => new Uint8Array(size).fill(fill)
 
@@ -159,6 +160,98 @@ describe('chunk cache', () => {
     assert.equal(cache.stats.misses - misses, 4)
     cache.delete('ab', 0)
     assert.equal(cache.get('ab', 0), undefined)
+  })
+
+  describe('streams far apart on one resource', () => {
+    /** Serves [reader, index] requests as the chunk server does, each stream with its reader; returns each reader's hits. */
+    const serveReaders = (cache: ChunkCache, requests: Array<[CacheReader, number]>): Map<CacheReader, number> => {
+      const hits = new Map<CacheReader, number>()
+      for (const [reader, index] of requests) {
+        if (cache.get(reader.resource, index, reader) != null) {
+          hits.set(reader, (hits.get(reader) ?? 0) + 1)
+        } else {
+          cache.set(reader.resource, index, chunk(100, index % 256), reader)
+        }
+        assert.ok(cache.stats.bytes <= cache.maxBytes, `${cache.stats.bytes} bytes held`)
+      }
+      return hits
+    }
+    /** Streams reading chunks 0…length−1 of one resource, each `lags[i]` chunks behind the first, their requests interleaved. */
+    const lagged = (readers: CacheReader[], lags: number[], length: number): Array<[CacheReader, number]> => {
+      const requests: Array<[CacheReader, number]> = []
+      for (let step = 0; step < length + Math.max(...lags); step++) {
+        readers.forEach((reader, i) => {
+          const index = step - lags[i]
+          if (index >= 0 && index < length) requests.push([reader, index])
+        })
+      }
+      return requests
+    }
+
+    it('keeps the chunks between two streams further apart than its recent part reaches', () => {
+      // 16 chunks of room; the second stream is 14 chunks behind the first, so
+      // 28 other chunks are served between the first's request of a chunk and
+      // the second's: recency alone serves it nothing
+      const plain = new ChunkCache(1600)
+      assert.ok(serve(plain, twoViewers(200, 14)) < 10, 'without readers, a few from the frequent part')
+      const cache = new ChunkCache(1600)
+      const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
+      const hits = serveReaders(cache, lagged([ahead, behind], [0, 14], 200))
+      assert.equal(hits.get(ahead), undefined)
+      // kept from the second stream's first request on: every chunk the first reads after that
+      assert.ok((hits.get(behind) ?? 0) >= 200 - 14, `hits of the stream behind: ${hits.get(behind)}`)
+      assert.ok(cache.stats.intervalBytes <= 1500)
+    })
+
+    it('keeps the smallest intervals when not all fit', () => {
+      // 16 chunks of room: gaps of 4 and 13 chunks would need 17
+      const cache = new ChunkCache(1600)
+      const readers = [cache.reader('r'), cache.reader('r'), cache.reader('r')]
+      const requests = lagged(readers, [0, 4, 17], 400)
+      let most = 0
+      const hits = new Map<CacheReader, number>()
+      for (const [reader, index] of requests) {
+        const got = serveReaders(cache, [[reader, index]])
+        hits.set(reader, (hits.get(reader) ?? 0) + (got.get(reader) ?? 0))
+        most = Math.max(most, cache.stats.intervalBytes)
+      }
+      assert.ok((hits.get(readers[1]) ?? 0) >= 400 - 4 - 64, `hits of the stream 4 behind: ${hits.get(readers[1])}`)
+      assert.ok(most <= 5 * 100, `at most ${most} bytes kept for intervals: only the gap of 4`)
+    })
+
+    it('lets go of what it kept for a stream that ended or skipped ahead', () => {
+      const cache = new ChunkCache(1600)
+      const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
+      serveReaders(cache, lagged([ahead, behind], [0, 10], 100).slice(0, 100))
+      assert.ok(cache.stats.intervalBytes > 0, 'chunks kept for the stream behind')
+      // the stream behind jumps past what was kept for it
+      serveReaders(cache, [[behind, 99]])
+      assert.equal(cache.stats.intervalBytes, 0, 'skipped chunks let go')
+      serveReaders(cache, lagged([ahead, behind], [0, 10], 100).slice(0, 100).map(([reader, index]) => [reader, index + 100]))
+      assert.ok(cache.stats.intervalBytes > 0)
+      behind.close()
+      assert.equal(cache.stats.intervalBytes, 0, 'closed stream\'s chunks let go')
+      assert.notEqual(cache.get('r', ahead.position), undefined, 'into the recent part, not dropped')
+    })
+
+    it('passes a chunk on to the next stream behind when that interval is kept too', () => {
+      // 32 chunks of room; gaps of 14 and 14 keep 28 of them, which leaves the
+      // recent part too little to serve the third stream on its own
+      const cache = new ChunkCache(3200)
+      const readers = [cache.reader('r'), cache.reader('r'), cache.reader('r')]
+      const hits = serveReaders(cache, lagged(readers, [0, 14, 28], 300))
+      assert.ok((hits.get(readers[1]) ?? 0) >= 300 - 14, `hits 14 behind: ${hits.get(readers[1])}`)
+      assert.ok((hits.get(readers[2]) ?? 0) >= 300 - 28, `hits 28 behind: ${hits.get(readers[2])}`)
+    })
+
+    it('forgets a dropped resource\'s kept chunks', () => {
+      const cache = new ChunkCache(1600)
+      const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
+      serveReaders(cache, lagged([ahead, behind], [0, 10], 100).slice(0, 100))
+      assert.ok(cache.stats.intervalBytes > 0)
+      cache.deleteResource('r')
+      assert.deepEqual({ bytes: cache.stats.bytes, entries: cache.stats.entries }, { bytes: 0, entries: 0 })
+    })
   })
 
   it('refuses a size that is not a number of bytes', () => {

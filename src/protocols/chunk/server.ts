@@ -20,7 +20,19 @@ import type { CID } from 'multiformats/cid'
 export interface ChunkProvider {
   /** The manifest of a resource held complete, or undefined. */
   heldManifest(id: CID): Manifest | undefined
-  getChunk(id: CID, index: number): Promise<Uint8Array | undefined>
+  /**
+   * Told that a stream starts reading `id`; the reader it returns is passed
+   * with each of the stream's chunks and closed when the stream ends. Where
+   * streams are in a resource tells a cache which chunks will be asked for
+   * again.
+   */
+  openReader?(id: CID): ChunkReader
+  getChunk(id: CID, index: number, reader?: ChunkReader): Promise<Uint8Array | undefined>
+}
+
+/** One chunk stream's reading of one resource, as its provider tracks it. */
+export interface ChunkReader {
+  close(): void
 }
 
 export interface ChunkServerStats {
@@ -140,6 +152,7 @@ export class ChunkServer {
     const openTimeout = this.init.openTimeout ?? OPEN_TIMEOUT
     const framed = new FramedStream(stream, { maxBufferSize: SERVER_READ_BUFFER })
     let active = false
+    let reader: ChunkReader | undefined
     try {
       const open = await framed.read(ChunkOpen, { maxLength: MAX_OPEN_LENGTH, signal: AbortSignal.timeout(openTimeout) })
       let id: CID
@@ -166,6 +179,7 @@ export class ChunkServer {
       await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse, { signal: AbortSignal.timeout(openTimeout) })
       this.stats.active++
       active = true
+      reader = provider.openReader?.(id)
       const idleTimeout = this.init.idleTimeout ?? IDLE_TIMEOUT
       const idleMessage = `No request within ${idleTimeout} ms`
       const messageTimeout = this.init.messageTimeout ?? MESSAGE_TIMEOUT
@@ -199,7 +213,7 @@ export class ChunkServer {
         if (await slot.requests.take(1, deadline.signal) > 0) {
           this.stats.delayed++
         }
-        await this.answer(framed, id, manifest, request.index, deadline)
+        await this.answer(framed, id, manifest, request.index, deadline, reader)
       }
       // a viewer that stopped reading holds the close no longer than it could hold an answer
       await stream.close({ signal: AbortSignal.timeout(this.init.writeTimeout ?? WRITE_TIMEOUT) })
@@ -208,13 +222,14 @@ export class ChunkServer {
       log.error('chunk stream from %p reset - %e', connection.remotePeer, err)
       stream.abort(err)
     } finally {
+      reader?.close()
       if (active) {
         this.stats.active--
       }
     }
   }
 
-  private async answer (framed: FramedStream, id: CID, manifest: Manifest, index: number, deadline: Deadline): Promise<void> {
+  private async answer (framed: FramedStream, id: CID, manifest: Manifest, index: number, deadline: Deadline, reader?: ChunkReader): Promise<void> {
     const chunks = chunkCount(manifest)
     if (index >= chunks) {
       await this.send(deadline, index, async (signal) => {
@@ -225,7 +240,7 @@ export class ChunkServer {
     // the upload budget is spent before the read, so a paced answer holds no chunk in memory
     // while it waits, and before the write timer starts: our own pacing is not the viewer's stall
     await this.upload?.take(chunkLength(manifest, index), deadline.signal)
-    const data = await this.init.provider.getChunk(id, index)
+    const data = await this.init.provider.getChunk(id, index, reader)
     if (data == null) {
       await this.send(deadline, index, async (signal) => {
         await framed.write({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' }, ChunkHeader, { signal })
