@@ -1,10 +1,12 @@
 // A bench client in its own process; prints one JSON line with {ms, bytes, cpuMs, …}.
 //   chunk    --target a[,b,c] --manifest f --id X  verified chunks through the chunk protocol, in order,
-//            from every target at once (multi-source when there are several)
+//            from every target at once (multi-source when there are several); with --rate r,
+//            taken no faster than r bytes a second, as a player watching at that rate would
 //   viewers  --target a --manifest f --id X --viewers n --first i --count k
 //            n libp2p nodes in this process, each fetching its own k chunks from i on
 //            (viewer v takes i + v·k …); prints {ready:true} once every session is
-//            open and starts on a line on stdin, so all processes start together
+//            open and starts on a line on stdin, so all processes start together;
+//            --rate r paces each viewer as in chunk mode
 //   bare     --target a --bytes n                   a bare libp2p stream, bytes counted
 //   http     --target url                           node:http GET of the whole body, bytes counted
 //   fetch    --target url                           the same through node's fetch (web streams)
@@ -47,7 +49,8 @@ const { positionals: [mode], values } = parseArgs({
     samples: { type: 'string', default: '20' },
     file: { type: 'string' },
     dir: { type: 'string' },
-    span: { type: 'string', default: String(4 * 1024 * 1024) }
+    span: { type: 'string', default: String(4 * 1024 * 1024) },
+    rate: { type: 'string' }
   }
 })
 const encryption = [values.encryption]
@@ -107,9 +110,10 @@ async function loadResource () {
   return verifyManifest(CID.parse(values.id), await readFile(values.manifest))
 }
 
-/** Fetches `indexes` through `sources`, timing each request from asking to the answer. */
-async function fetchTimed (resource, sources, indexes, latencies) {
+/** Fetches `indexes` through `sources`, timing each request from asking to the answer; paced to `rate` bytes a second when given. */
+async function fetchTimed (resource, sources, indexes, latencies, rate) {
   let bytes = 0
+  const started = performance.now()
   for (const source of sources) {
     const request = source.request.bind(source)
     source.request = async (index) => {
@@ -125,7 +129,13 @@ async function fetchTimed (resource, sources, indexes, latencies) {
     sources,
     ordered: true,
     maxAhead: 64,
-    onChunk: (_index, data) => { bytes += data.byteLength }
+    onChunk: async (_index, data) => {
+      bytes += data.byteLength
+      const ahead = started + bytes / rate * 1000 - performance.now()
+      if (ahead > 0) {
+        await new Promise(resolve => setTimeout(resolve, ahead))
+      }
+    }
   })
   return bytes
 }
@@ -177,7 +187,7 @@ if (mode === 'http') {
   const started = performance.now()
   const sources = await Promise.all(addrs.map(async a => PeerSource.open(node, peerOf(a), resource, 'super-peer')))
   const latencies = []
-  const bytes = await fetchTimed(resource, sources, resource.manifest.chunkHashes.map((_, i) => i), latencies)
+  const bytes = await fetchTimed(resource, sources, resource.manifest.chunkHashes.map((_, i) => i), latencies, Number(values.rate ?? Infinity))
   const ms = performance.now() - started
   const cpuMs = cpuMsSince(cpu)
   await node.stop()
@@ -206,7 +216,7 @@ if (mode === 'http') {
   const latencies = []
   const sizes = await Promise.all(sessions.map(async (source, v) => {
     const indexes = Array.from({ length: count }, (_, k) => (first + v * count + k) % chunks)
-    return fetchTimed(resource, [source], indexes, latencies)
+    return fetchTimed(resource, [source], indexes, latencies, Number(values.rate ?? Infinity))
   }))
   const ms = performance.now() - started
   const cpuMs = cpuMsSince(cpu)

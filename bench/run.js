@@ -1,4 +1,4 @@
-// npm run bench -- [--scenario all|1..7] [--size 256MiB] [--rounds N] [--before <checkout>]
+// npm run bench -- [--scenario all|1..8] [--size 256MiB] [--rounds N] [--before <checkout>]
 //
 // Every scenario runs beside its baseline in the same run, servers and
 // clients in separate processes on 127.0.0.1, rounds interleaved, medians with
@@ -18,7 +18,8 @@ const SCENARIOS = {
   4: './scenarios/join-latency.js',
   5: './scenarios/precache.js',
   6: './scenarios/tracker.js',
-  7: './scenarios/cache-policy.js'
+  7: './scenarios/cache-policy.js',
+  8: './scenarios/far-apart.js'
 }
 
 const { values } = parseArgs({

@@ -1,6 +1,9 @@
 // A bench server in its own process. Modes:
-//   chunk <storeDir> [cacheBytes]  the chunk protocol from a LevelDB chunk store (a super-peer's
-//                     serving path), with a super-peer's memory cache (default size unless given)
+//   chunk <storeDir> [cacheBytes] [no-readers]  the chunk protocol from a LevelDB chunk store (a
+//                     super-peer's serving path), with a super-peer's memory cache (default size
+//                     unless given); no-readers keeps the cache from knowing where streams are
+//                     (its policy without interval caching). A line on stdin is answered with
+//                     the cache's counters as one JSON line
 //   bare  <bytes>     a bare libp2p stream sending that many bytes (the stack's ceiling)
 //   http  <file>      node:http serving the file (what a user would pick instead), Range included
 // libp2p modes offer TLS and noise (the client picks by offering one) and also
@@ -10,6 +13,7 @@ import './gc.js'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
+import { createInterface } from 'node:readline'
 import { logger } from '@libp2p/logger'
 import { createNode } from '../dist/src/node/create-node.js'
 import { ChunkServer } from '../dist/src/protocols/chunk/index.js'
@@ -18,7 +22,7 @@ import { ChunkStore } from '../dist/src/store/chunk-store.js'
 import { ChunkCache } from '../dist/src/store/chunk-cache.js'
 import { drained } from '../dist/src/wire/framing.js'
 
-const [mode, arg, cacheBytes] = process.argv.slice(2)
+const [mode, arg, cacheBytes, variant] = process.argv.slice(2)
 // exit cleanly on SIGTERM so --cpu-prof can write its profile
 process.on('SIGTERM', () => { process.exit(0) })
 // the same names as in client.js, which cannot import this file without starting a server
@@ -52,7 +56,14 @@ if (mode === 'http') {
   if (mode === 'chunk') {
     const store = await ChunkStore.open(arg)
     const cache = new ChunkCache(cacheBytes == null ? undefined : Number(cacheBytes))
-    await new ChunkServer({ node, provider: storeChunkProvider(store, { cache }), log: logger('bench') }).start()
+    const provider = storeChunkProvider(store, { cache })
+    if (variant === 'no-readers') {
+      delete provider.openReader
+    }
+    await new ChunkServer({ node, provider, log: logger('bench') }).start()
+    createInterface({ input: process.stdin }).on('line', () => {
+      process.stdout.write(`${JSON.stringify(cache.stats)}\n`)
+    })
   } else if (mode === 'bare') {
     const total = Number(arg)
     const block = new Uint8Array(256 * 1024).fill(7)

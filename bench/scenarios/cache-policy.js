@@ -57,15 +57,18 @@ function prng (seed) {
   }
 }
 
+// A request is [resource, chunk, viewer]: each viewer is one chunk stream,
+// which the cache is told of when it supports readers (ChunkCache.reader).
+
 /** Viewers of one resource, `lags` chunks behind the first, each reading it whole. */
 function lagged (lags) {
   const requests = []
   const last = Math.max(...lags)
   for (let step = 0; step < RESOURCE_CHUNKS + last; step++) {
-    for (const lag of lags) {
+    for (const [viewer, lag] of lags.entries()) {
       const index = step - lag
       if (index >= 0 && index < RESOURCE_CHUNKS) {
-        requests.push(['movie', index])
+        requests.push(['movie', index, viewer])
       }
     }
   }
@@ -77,7 +80,7 @@ function apart (passes) {
   const requests = []
   for (let pass = 0; pass < passes; pass++) {
     for (let index = 0; index < RESOURCE_CHUNKS; index++) {
-      requests.push(['movie', index])
+      requests.push(['movie', index, pass])
     }
   }
   return requests
@@ -93,13 +96,14 @@ function catalogue ({ resources, meanChunks, concurrent, total, seed }) {
   const random = prng(seed)
   const requests = []
   const active = []
+  let sessions = 0
   while (requests.length < total) {
     if (active.length < concurrent && (active.length === 0 || random() < 0.05)) {
       const length = Math.min(RESOURCE_CHUNKS, 4 + Math.floor(-Math.log(1 - random()) * meanChunks))
-      active.push({ resource: `title-${Math.floor(resources * random() ** 3)}`, next: 0, length })
+      active.push({ resource: `title-${Math.floor(resources * random() ** 3)}`, next: 0, length, id: sessions++ })
     }
     const viewer = active[Math.floor(random() * active.length)]
-    requests.push([viewer.resource, viewer.next++])
+    requests.push([viewer.resource, viewer.next++, viewer.id])
     if (viewer.next >= viewer.length) {
       active.splice(active.indexOf(viewer), 1)
     }
@@ -116,15 +120,38 @@ const PATTERNS = {
   'catalogue of 2 titles watched whole (256 MiB), up to 4 at once': () => catalogue({ resources: 2, meanChunks: 1_000_000, concurrent: 4, total: 100_000, seed: 7 })
 }
 
-function replay (cache, requests) {
+/** Where each viewer makes its last request: its stream closes there. */
+function lastRequests (requests) {
+  const last = new Map()
+  requests.forEach(([, , viewer], at) => { last.set(viewer, at) })
+  return last
+}
+
+function replay (cache, requests, last) {
   const chunk = new Uint8Array(CHUNK)
+  const readers = new Map()
+  const readerOf = (resource, viewer) => {
+    if (typeof cache.reader !== 'function') {
+      return undefined
+    }
+    let reader = readers.get(viewer)
+    if (reader == null) {
+      reader = cache.reader(resource)
+      readers.set(viewer, reader)
+    }
+    return reader
+  }
   let hits = 0
   const started = performance.now()
-  for (const [resource, index] of requests) {
-    if (cache.get(resource, index) != null) {
+  for (const [at, [resource, index, viewer]] of requests.entries()) {
+    const reader = readerOf(resource, viewer)
+    if (cache.get(resource, index, reader) != null) {
       hits++
     } else {
-      cache.set(resource, index, chunk)
+      cache.set(resource, index, chunk, reader)
+    }
+    if (last.get(viewer) === at) {
+      reader?.close()
     }
   }
   return { hits, ms: performance.now() - started }
@@ -134,11 +161,12 @@ export async function run ({ rounds, before }) {
   const Before = before == null ? LeastRecentlyUsed : (await import(join(before, 'dist/src/store/chunk-cache.js'))).ChunkCache
   const baseline = before == null ? 'least recently used' : 'before'
   const traces = Object.fromEntries(Object.entries(PATTERNS).map(([name, make]) => [name, make()]))
+  const lasts = Object.fromEntries(Object.entries(traces).map(([name, requests]) => [name, lastRequests(requests)]))
   const cases = Object.keys(traces).flatMap(name => [`${name} | now`, `${name} | ${baseline}`])
   const runs = await interleave(cases, rounds, async (name) => {
     const [pattern, policy] = name.split(' | ')
     const cache = policy === 'now' ? new ChunkCache(DEFAULT_MEMORY_CACHE) : new Before(DEFAULT_MEMORY_CACHE)
-    const r = replay(cache, traces[pattern])
+    const r = replay(cache, traces[pattern], lasts[pattern])
     return { ...r, requests: traces[pattern].length, note: `${fmt(100 * r.hits / traces[pattern].length)}% hits` }
   })
   const rows = []
