@@ -88,7 +88,8 @@ export class ChunkCache {
   private period = { requests: 0, hits: 0 }
   private lastHitRate?: number
 
-  constructor (maxBytes: number = DEFAULT_MEMORY_CACHE) {
+  /** `now` is the clock that tells a stalled stream (ms); tests pass their own. */
+  constructor (maxBytes: number = DEFAULT_MEMORY_CACHE, now?: () => number) {
     if (!Number.isFinite(maxBytes) || maxBytes < 0) {
       throw new InvalidOptionError(`The memory cache size must be 0 (off) or a number of bytes, got ${String(maxBytes)}`)
     }
@@ -96,7 +97,7 @@ export class ChunkCache {
     this.recent = new Region(0)
     this.frequent = new Region(0)
     // a chunk let go has just been served: it goes where any chunk just served goes
-    this.intervals = new IntervalPins((key, data) => { this.recent.put(key, data) })
+    this.intervals = new IntervalPins((key, data) => { this.recent.put(key, data) }, now)
     this.divide()
   }
 
@@ -128,10 +129,9 @@ export class ChunkCache {
     this.count(key)
     this.period.requests++
     let data: Uint8Array | undefined
-    if (reader == null) {
+    if (reader == null || !this.intervals.advance(reader, index)) {
       data = this.intervals.get(key) ?? this.recent.take(key) ?? this.frequent.take(key)
     } else {
-      this.intervals.advance(reader, index)
       data = this.intervals.get(key)
       if (data != null) {
         this.intervals.served(key, reader, data.byteLength)
@@ -167,7 +167,8 @@ export class ChunkCache {
     this.recent.delete(key)
     this.frequent.delete(key)
     this.intervals.delete(key)
-    if (reader == null || !this.intervals.keep(key, resource, index, data, reader)) {
+    // kept only as read at the reader's front: a chunk asked for again moves nothing
+    if (reader?.position !== index || !this.intervals.keep(key, resource, index, data, reader)) {
       this.recent.put(key, data)
     }
     this.fit()

@@ -200,7 +200,6 @@ describe('chunk cache', () => {
       assert.equal(hits.get(ahead), undefined)
       // kept from the second stream's first request on: every chunk the first reads after that
       assert.ok((hits.get(behind) ?? 0) >= 200 - 14, `hits of the stream behind: ${hits.get(behind)}`)
-      assert.ok(cache.stats.intervalBytes <= 1500)
     })
 
     it('keeps the smallest intervals when not all fit', () => {
@@ -242,6 +241,102 @@ describe('chunk cache', () => {
       const hits = serveReaders(cache, lagged(readers, [0, 14, 28], 300))
       assert.ok((hits.get(readers[1]) ?? 0) >= 300 - 14, `hits 14 behind: ${hits.get(readers[1])}`)
       assert.ok((hits.get(readers[2]) ?? 0) >= 300 - 28, `hits 28 behind: ${hits.get(readers[2])}`)
+    })
+
+    it('keeps nothing across a gap too large for it, whoever stands level behind', () => {
+      // 16 chunks of room; two streams level with each other, 30 chunks behind a third
+      const cache = new ChunkCache(1600)
+      const [ahead, level, beside] = [cache.reader('r'), cache.reader('r'), cache.reader('r')]
+      serveReaders(cache, range(0, 30).map(([, index]) => [ahead, index]))
+      let most = 0
+      for (let index = 0; index < 100; index++) {
+        serveReaders(cache, [[ahead, index + 30], [level, index], [beside, index]])
+        most = Math.max(most, cache.stats.intervalBytes)
+      }
+      // only what one of the level pair reads for the other, a chunk at a time
+      assert.ok(most <= 200, `${most} bytes kept`)
+    })
+
+    it('lets go of what it kept for a stream that stopped moving, even one asking for the same chunk again', () => {
+      let clock = 0
+      const cache = new ChunkCache(1600, () => clock)
+      const [ahead, behind, elsewhere] = [cache.reader('r'), cache.reader('r'), cache.reader('other')]
+      serveReaders(cache, lagged([ahead, behind], [0, 10], 200).slice(0, 100))
+      const kept = cache.stats.intervalBytes
+      assert.ok(kept > 0)
+      // 18 s on: the stream ahead moves three chunks, still within reach; the one behind
+      // only asks for where it is, every 6 s; another resource's stream keeps the cache busy
+      // (the cache looks again every 64 requests)
+      for (let second = 1; second <= 18; second++) {
+        clock = second * 1000
+        if (second % 6 === 0) {
+          serveReaders(cache, [[ahead, ahead.position + 1], [behind, behind.position]])
+        }
+        serveReaders(cache, range(second * 10, second * 10 + 10, 'other').map(([, index]) => [elsewhere, index]))
+      }
+      assert.ok(ahead.position - behind.position <= 14, 'a gap the cache could still keep')
+      assert.equal(cache.stats.intervalBytes, 0, 'nothing kept for a stream 18 s without moving')
+    })
+
+    it('fits what it keeps into a budget that shrinks when a larger chunk comes', () => {
+      const cache = new ChunkCache(1000)
+      const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
+      for (let step = 0; step < 60; step++) {
+        for (const [reader, index] of [[ahead, step], [behind, step - 18]] as Array<[CacheReader, number]>) {
+          if (index >= 0 && cache.get('r', index, reader) == null) {
+            cache.set('r', index, chunk(50, 1), reader)
+          }
+        }
+      }
+      assert.ok(cache.stats.intervalBytes >= 850, `${cache.stats.intervalBytes} bytes kept`)
+      cache.set('big', 0, chunk(400, 2))
+      assert.ok(cache.stats.bytes <= 1000, `${cache.stats.bytes} bytes held`)
+      assert.equal(cache.get('big', 0)?.byteLength, 400)
+    })
+
+    it('lets go of what it kept for a stream that fell further behind than it can keep', () => {
+      const cache = new ChunkCache(1600)
+      const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
+      const hits = serveReaders(cache, lagged([ahead, behind], [0, 10], 200).slice(0, 100))
+      assert.ok((hits.get(behind) ?? 0) > 0)
+      // the stream ahead reads three chunks to each of the other's until 60 apart, then 64 more requests
+      while (ahead.position - behind.position < 60) {
+        serveReaders(cache, [[ahead, ahead.position + 1], [ahead, ahead.position + 2], [ahead, ahead.position + 3], [behind, behind.position + 1]])
+      }
+      serveReaders(cache, range(ahead.position + 1, ahead.position + 65).map(([, index]) => [ahead, index]))
+      assert.equal(cache.stats.intervalBytes, 0)
+    })
+
+    it('lets go of the kept chunks a stream skips, and only those; a chunk asked for again moves nothing', () => {
+      const cache = new ChunkCache(1600)
+      const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
+      serveReaders(cache, lagged([ahead, behind], [0, 10], 200).slice(0, 100))
+      const kept = cache.stats.intervalBytes
+      assert.ok(kept >= 800, `${kept} bytes kept`)
+      const at = behind.position
+      // a hedge behind its front
+      serveReaders(cache, [[behind, at - 3]])
+      assert.deepEqual({ position: behind.position, kept: cache.stats.intervalBytes }, { position: at, kept })
+      // it jumps five chunks: the four it skipped and the one it reads go
+      serveReaders(cache, [[behind, at + 5]])
+      assert.equal(cache.stats.intervalBytes, kept - 500)
+    })
+
+    it('never holds more than its size, whatever the chunk sizes of streams far apart', () => {
+      const cache = new ChunkCache(1000)
+      let seed = 3
+      const next = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+      const readers = [cache.reader('r'), cache.reader('r'), cache.reader('r')]
+      for (let step = 0; step < 600; step++) {
+        readers.forEach((reader, i) => {
+          const index = step - 4 * i
+          if (index >= 0 && cache.get('r', index, reader) == null) {
+            cache.set('r', index, chunk(1 + next() % 300, 1), reader)
+          }
+          assert.ok(cache.stats.bytes <= 1000, `${cache.stats.bytes} bytes held`)
+        })
+      }
+      assert.ok(cache.stats.hits > 0)
     })
 
     it('forgets a dropped resource\'s kept chunks', () => {

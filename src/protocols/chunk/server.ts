@@ -215,6 +215,8 @@ export class ChunkServer {
         }
         await this.answer(framed, id, manifest, request.index, deadline, reader)
       }
+      // it asks for nothing more: a cache keeps nothing for it while the close drains
+      reader?.close()
       // a viewer that stopped reading holds the close no longer than it could hold an answer
       await stream.close({ signal: AbortSignal.timeout(this.init.writeTimeout ?? WRITE_TIMEOUT) })
     } catch (err: any) {
