@@ -13,8 +13,8 @@ const REFRESH_EVERY = 64
 export const STALL_MS = 10_000
 
 /**
- * How far past the largest kept interval a chunk may be and still be kept,
- * in chunks: both streams move between refreshes, a pipelining window (8
+ * How far past its reader's kept gap a chunk may be and still be kept, in
+ * chunks: both streams move between refreshes, a pipelining window (8
  * requests) at a time, not always in step.
  */
 const SLACK_CHUNKS = 8
@@ -31,13 +31,18 @@ export class CacheReader {
   movedAt = 0
   /** The size of its chunks, learnt from them: intervals are weighed in bytes. */
   chunkBytes = 0
+  /** The size of the gap ahead of it, in bytes, when the last refresh kept it; -1 when not. */
+  keptGap = -1
+  /** Orders readers level with each other, the same way everywhere. */
+  readonly order: number
   /** Chunks kept because this reader is the next to ask for them, mostly in the order they were kept. */
   readonly awaited = new Set<string>()
   private readonly onClose: (reader: CacheReader) => void
   private closed = false
 
-  constructor (resource: string, onClose: (reader: CacheReader) => void) {
+  constructor (resource: string, order: number, onClose: (reader: CacheReader) => void) {
     this.resource = resource
+    this.order = order
     this.onClose = onClose
   }
 
@@ -64,8 +69,8 @@ interface Pin {
  * has read and the one behind has yet to read. Keeping an interval serves
  * every chunk of it again, once, at the cost of its size, so the smallest
  * intervals are kept first, as many as fit the budget. A chunk read by the
- * reader ahead is kept when the gap to the nearest reader behind is no larger
- * than the largest kept interval; when that reader has read it, it passes to
+ * reader ahead is kept when the gap ahead of the nearest reader behind it is
+ * one of those and the chunk lies within it; when that reader has read it, it passes to
  * the next reader behind, if that gap is kept too, or is let go. A reader that
  * closes, stalls, falls too far behind, or skips a chunk kept for it, lets it
  * go. Whatever is let go goes to `release` (the cache's recent part) rather
@@ -79,9 +84,10 @@ export class IntervalPins {
   private readonly pins = new Map<string, Pin>()
   private readonly release: (key: string, data: Uint8Array) => void
   private readonly now: () => number
-  /** The largest interval kept at the last refresh, in bytes; -1 when none fits. */
-  private largestKept = -1
+  /** Whether the last refresh kept any gap. */
+  private keptAny = false
   private untilRefresh = 0
+  private opened = 0
 
   constructor (release: (key: string, data: Uint8Array) => void, now: () => number = () => performance.now()) {
     this.release = release
@@ -94,7 +100,7 @@ export class IntervalPins {
 
   /** A reader of `resource`; `afterClose` runs once its chunks are let go. */
   open (resource: string, afterClose?: () => void): CacheReader {
-    const reader = new CacheReader(resource, (closed) => {
+    const reader = new CacheReader(resource, this.opened++, (closed) => {
       this.close(closed)
       afterClose?.()
     })
@@ -103,8 +109,8 @@ export class IntervalPins {
       readers = new Set()
       this.readers.set(resource, readers)
     }
+    // placed by its first chunk, which refreshes
     readers.add(reader)
-    this.untilRefresh = 0
     return reader
   }
 
@@ -195,24 +201,21 @@ export class IntervalPins {
   }
 
   /**
-   * The nearest reader behind chunk `index` that is not stalled, when its gap
-   * to the chunk is within the kept intervals; else undefined.
+   * The nearest reader behind chunk `index` that is not stalled, when the gap
+   * ahead of it was kept and the chunk lies within it; else undefined.
    */
   private keeperOf (resource: string, index: number, chunkBytes: number): CacheReader | undefined {
-    if (this.largestKept < 0) {
+    if (!this.keptAny) {
       return undefined
     }
     const now = this.now()
     let behind: CacheReader | undefined
     for (const reader of this.readers.get(resource) ?? []) {
-      if (reader.position >= 0 && reader.position < index && (behind == null || reader.position > behind.position) && !this.stalled(reader, now)) {
+      if (reader.position >= 0 && reader.position < index && (behind == null || before(behind, reader)) && !this.stalled(reader, now)) {
         behind = reader
       }
     }
-    if (behind == null || (index - behind.position - SLACK_CHUNKS) * chunkBytes > this.largestKept) {
-      return undefined
-    }
-    return behind
+    return behind != null && fits(behind, index, chunkBytes) ? behind : undefined
   }
 
   /** A kept chunk whose reader has read it, skipped it, stalled or gone: to the next reader behind, or let go. */
@@ -236,41 +239,54 @@ export class IntervalPins {
   }
 
   /**
-   * Sorts every interval between readers that are not stalled by size and
-   * admits the smallest, as many as fit the budget; then lets go of what no
-   * kept interval covers any more: chunks whose reader skipped them, stalled,
-   * or fell further behind than what is kept.
+   * Sorts every gap between readers that are not stalled by size and keeps
+   * the smallest, as many as fit the budget; then lets go of what no kept gap
+   * covers any more: chunks whose reader skipped them, stalled, or fell
+   * further behind than what is kept. A reader with nobody left ahead (the
+   * stream ahead closed or paused) still has the gap up to the last chunk
+   * kept for it, which shrinks as it reads.
    */
   private refresh (): void {
     this.untilRefresh = REFRESH_EVERY
     const now = this.now()
-    const sizes: number[] = []
-    for (const readers of this.readers.values()) {
+    const furthest = new Map<CacheReader, number>()
+    for (const pin of this.pins.values()) {
+      furthest.set(pin.waiter, Math.max(furthest.get(pin.waiter) ?? -1, pin.index))
+    }
+    const gaps: Array<{ bytes: number, follower: CacheReader }> = []
+    const placed = new Map<string, CacheReader[]>()
+    for (const [resource, readers] of this.readers) {
       let chunkBytes = 0
-      const positions: number[] = []
+      const active: CacheReader[] = []
       for (const reader of readers) {
+        reader.keptGap = -1
         chunkBytes = Math.max(chunkBytes, reader.chunkBytes)
         if (reader.position >= 0 && !this.stalled(reader, now)) {
-          positions.push(reader.position)
+          active.push(reader)
         }
       }
-      positions.sort((a, b) => a - b)
-      for (let i = 1; i < positions.length; i++) {
-        sizes.push((positions[i] - positions[i - 1]) * chunkBytes)
-      }
+      active.sort((a, b) => before(a, b) ? -1 : 1)
+      placed.set(resource, active)
+      active.forEach((follower, i) => {
+        const ahead = i + 1 < active.length ? active[i + 1].position : furthest.get(follower)
+        if (ahead != null) {
+          gaps.push({ bytes: (ahead - follower.position) * chunkBytes, follower })
+        }
+      })
     }
-    sizes.sort((a, b) => a - b)
-    this.largestKept = -1
+    gaps.sort((a, b) => a.bytes - b.bytes)
+    this.keptAny = false
     let total = 0
-    for (const size of sizes) {
-      if (total + size > this.budget) {
+    for (const { bytes, follower } of gaps) {
+      if (total + bytes > this.budget) {
         break
       }
-      total += size
-      this.largestKept = size
+      total += bytes
+      follower.keptGap = bytes
+      this.keptAny = true
     }
     for (const [key, pin] of this.pins) {
-      if (this.keeperOf(pin.resource, pin.index, pin.data.byteLength) !== pin.waiter) {
+      if (nearestBehind(placed.get(pin.resource) ?? [], pin.index) !== pin.waiter || !fits(pin.waiter, pin.index, pin.data.byteLength)) {
         this.reassign(key)
       }
     }
@@ -305,4 +321,29 @@ export class IntervalPins {
     pin.waiter.awaited.delete(key)
     this.bytes -= pin.data.byteLength
   }
+}
+
+/** Whether `a` stands behind `b`: by position, and level readers in the order they opened. */
+function before (a: CacheReader, b: CacheReader): boolean {
+  return a.position < b.position || (a.position === b.position && a.order < b.order)
+}
+
+/** Whether chunk `index` lies within the kept gap ahead of `reader`, give or take the slack. */
+function fits (reader: CacheReader, index: number, chunkBytes: number): boolean {
+  return reader.keptGap >= 0 && (index - reader.position - SLACK_CHUNKS) * chunkBytes <= reader.keptGap
+}
+
+/** The last of `sorted` (readers in `before` order) standing below chunk `index`. */
+function nearestBehind (sorted: CacheReader[], index: number): CacheReader | undefined {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >> 1
+    if (sorted[mid].position < index) {
+      low = mid + 1
+    } else {
+      high = mid
+    }
+  }
+  return low > 0 ? sorted[low - 1] : undefined
 }

@@ -336,7 +336,35 @@ describe('chunk cache', () => {
           assert.ok(cache.stats.bytes <= 1000, `${cache.stats.bytes} bytes held`)
         })
       }
-      assert.ok(cache.stats.hits > 0)
+    })
+
+    it('keeps serving a stream behind what was kept for it after the stream ahead closed, on a busy cache', () => {
+      const cache = new ChunkCache(1600)
+      const [ahead, behind, busy] = [cache.reader('r'), cache.reader('r'), cache.reader('other')]
+      serveReaders(cache, lagged([ahead, behind], [0, 10], 200).slice(0, 100))
+      const kept = cache.stats.intervalBytes
+      assert.ok(kept >= 800, `${kept} bytes kept`)
+      ahead.close()
+      // another resource's stream reads two chunks to each of the stream behind's, pushing
+      // everything else out of the recent part
+      const hits = serveReaders(cache, [1, 2, 3, 4, 5, 6, 7, 8].flatMap(step => [[behind, behind.position + step], [busy, 2 * step], [busy, 2 * step + 1]] as Array<[CacheReader, number]>))
+      assert.equal(hits.get(behind), 8, 'every chunk kept for it')
+    })
+
+    it('keeps nothing for a gap that did not fit, even one close in size to a gap kept', () => {
+      // 16 chunks of room: a gap of 14 on one resource fits, a gap of 20 on another does not,
+      // though within the slack a gap kept is given for streams moving between looks
+      const cache = new ChunkCache(1600)
+      const [aheadA, behindA, aheadB, behindB] = [cache.reader('a'), cache.reader('a'), cache.reader('b'), cache.reader('b')]
+      const requests: Array<[CacheReader, number]> = []
+      for (let step = 0; step < 200; step++) {
+        for (const [reader, index] of [[aheadA, step], [behindA, step - 14], [aheadB, step], [behindB, step - 20]] as Array<[CacheReader, number]>) {
+          if (index >= 0) requests.push([reader, index])
+        }
+      }
+      const hits = serveReaders(cache, requests)
+      assert.ok((hits.get(behindA) ?? 0) >= 150, `hits of the gap that fits: ${hits.get(behindA)}`)
+      assert.ok((hits.get(behindB) ?? 0) <= 10, `hits of the gap that does not: ${hits.get(behindB)}`)
     })
 
     it('forgets a dropped resource\'s kept chunks', () => {
