@@ -70,11 +70,11 @@ interface Pin {
  * every chunk of it again, once, at the cost of its size, so the smallest
  * intervals are kept first, as many as fit the budget. A chunk read by the
  * reader ahead is kept when the gap ahead of the nearest reader behind it is
- * one of those and the chunk lies within it; when that reader has read it, it passes to
- * the next reader behind, if that gap is kept too, or is let go. A reader that
- * closes, stalls, falls too far behind, or skips a chunk kept for it, lets it
- * go. Whatever is let go goes to `release` (the cache's recent part) rather
- * than being dropped.
+ * one of those and the chunk lies within it; when that reader has read it,
+ * it passes to the next reader behind, if that gap is kept too, or is let go.
+ * A reader that closes, stalls, falls too far behind, or skips a chunk kept
+ * for it, lets it go. Whatever is let go goes to `release` (the cache's
+ * recent part) rather than being dropped.
  */
 export class IntervalPins {
   /** Bytes the kept chunks may take; the cache sets it. */
