@@ -1,7 +1,7 @@
 /**
  * Recomputing which intervals fit sorts them all, and looks at every kept
- * chunk: done after this many requests, and whenever a reader comes, goes or
- * reads its first chunk.
+ * chunk: done after this many requests, and whenever a reader reads its
+ * first chunk or closes.
  */
 const REFRESH_EVERY = 64
 
