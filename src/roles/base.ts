@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChunkStore } from '../store/chunk-store.ts'
 import { levelDbBinary } from '../store/level.ts'
+import { crc32Implementation } from '../store/crc32.ts'
 import type { ChunkStoreInit } from '../store/chunk-store.ts'
 import { Periodic } from './periodic.ts'
 import { logger } from '@libp2p/logger'
@@ -111,11 +112,12 @@ export async function openRoleStore (dataDir: string | undefined, role: string, 
   }
 }
 
-/** What a storing role's ready line says of its store: where chunk reads run, which LevelDB binary runs it, and what it dropped on opening. */
+/** What a storing role's ready line says of its store: where chunk reads run, which LevelDB binary runs it, what computes its checksums, and what it dropped on opening. */
 export function describeStore (store: ChunkStore): Record<string, unknown> {
   return {
     reads: store.readPath,
     leveldb: levelDbBinary(),
+    checksums: crc32Implementation,
     ...(store.dropped.length > 0 ? { dropped: store.dropped.map(d => `${d.id} (${d.error})`).join(', ') } : {})
   }
 }

@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib'
+import { crc32 } from './crc32.ts'
 
 /**
  * The CRC32 of each chunk of a resource as it was verified and stored. A
