@@ -8,9 +8,26 @@ const REFRESH_EVERY = 64
 /**
  * A reader that has not moved forward for this long (a paused player, a
  * stream parked on one chunk) is taken for absent: nothing is kept for it,
- * and what was goes back to the cache.
+ * and what was goes back to the cache. A reader slower than a chunk per
+ * STALL_MS / STALL_CHUNKS has STALL_CHUNKS of its own chunk intervals, up to
+ * MAX_STALL_MS, when the server's idle timeout would end its stream anyway.
  */
 export const STALL_MS = 10_000
+const STALL_CHUNKS = 4
+const MAX_STALL_MS = 60_000
+
+/**
+ * A reader's pace is measured over at least this long: it asks a pipelining
+ * window of chunks at a time, so over less it would swing with each burst.
+ */
+const PACE_SAMPLE_MS = 1_000
+
+/**
+ * Chunks a second assumed of a reader whose pace is not measured yet, when no
+ * other reader of its resource has one: about a 20 Mbit/s video in 256 KiB
+ * chunks. Only the first second of a resource's first readers uses it.
+ */
+const ASSUMED_PACE = 10
 
 /**
  * How far past its reader's kept gap a chunk may be and still be kept, in
@@ -29,8 +46,13 @@ export class CacheReader {
   position = -1
   /** When it last moved forward (ms, the cache's clock). */
   movedAt = 0
-  /** The size of its chunks, learnt from them: intervals are weighed in bytes. */
+  /** The size of its chunks, learnt from them: what a kept interval costs. */
   chunkBytes = 0
+  /** Chunks a second it moves forward, averaged over samples of PACE_SAMPLE_MS or more; 0 until measured. */
+  pace = 0
+  /** Where and when the current pace sample began. */
+  paceFrom = -1
+  paceSince = 0
   /** The size of the gap ahead of it, in bytes, when the last refresh kept it; -1 when not. */
   keptGap = -1
   /** Orders readers level with each other, the same way everywhere. */
@@ -67,8 +89,8 @@ interface Pin {
  * Interval caching for viewers of one resource far apart in time. Readers of
  * a resource, ordered by position, form intervals: the chunks the one ahead
  * has read and the one behind has yet to read. Keeping an interval serves
- * every chunk of it again, once, at the cost of its size, so the smallest
- * intervals are kept first, as many as fit the budget. A chunk read by the
+ * every chunk of it again, once, at the cost of its size, so the intervals
+ * the reader behind reads soonest are kept first, as many as fit the budget. A chunk read by the
  * reader ahead is kept when the gap ahead of the nearest reader behind it is
  * one of those and the chunk lies within it; when that reader has read it,
  * it passes to the next reader behind, if that gap is kept too, or is let go.
@@ -128,12 +150,20 @@ export class IntervalPins {
     if (index <= reader.position) {
       return false
     }
+    const now = this.now()
     if (reader.position < 0) {
       // a reader's first chunk places it: its interval counts from now, not from the next refresh
       this.untilRefresh = 0
+      reader.paceFrom = index
+      reader.paceSince = now
+    } else if (now - reader.paceSince >= PACE_SAMPLE_MS) {
+      const sample = (index - reader.paceFrom) * 1000 / (now - reader.paceSince)
+      reader.pace = reader.pace === 0 ? sample : (reader.pace + sample) / 2
+      reader.paceFrom = index
+      reader.paceSince = now
     }
     reader.position = index
-    reader.movedAt = this.now()
+    reader.movedAt = now
     if (--this.untilRefresh <= 0) {
       this.refresh()
     }
@@ -235,16 +265,20 @@ export class IntervalPins {
   }
 
   private stalled (reader: CacheReader, now: number): boolean {
-    return now - reader.movedAt > STALL_MS
+    const patience = reader.pace > 0 ? Math.min(MAX_STALL_MS, Math.max(STALL_MS, STALL_CHUNKS * 1000 / reader.pace)) : STALL_MS
+    return now - reader.movedAt > patience
   }
 
   /**
-   * Sorts every gap between readers that are not stalled by size and keeps
-   * the smallest, as many as fit the budget; then lets go of what no kept gap
-   * covers any more: chunks whose reader skipped them, stalled, or fell
-   * further behind than what is kept. A reader with nobody left ahead (the
-   * stream ahead closed or paused) still has the gap up to the last chunk
-   * kept for it, which shrinks as it reads.
+   * Sorts every gap between readers that are not stalled by the time the
+   * reader behind takes to read it, and keeps the shortest, as many as fit the
+   * budget: a kept gap serves its reader's pace from memory for as many bytes
+   * as it holds, so the shortest in time save the most reads per byte kept,
+   * whatever their streams' bitrates. Then lets go of what no kept gap covers
+   * any more: chunks whose reader skipped them, stalled, or fell further
+   * behind than what is kept. A reader with nobody left ahead (the stream
+   * ahead closed or paused) still has the gap up to the last chunk kept for
+   * it, which shrinks as it reads.
    */
   private refresh (): void {
     this.untilRefresh = REFRESH_EVERY
@@ -253,33 +287,43 @@ export class IntervalPins {
     for (const pin of this.pins.values()) {
       furthest.set(pin.waiter, Math.max(furthest.get(pin.waiter) ?? -1, pin.index))
     }
-    const gaps: Array<{ bytes: number, follower: CacheReader }> = []
+    const gaps: Array<{ bytes: number, seconds: number, follower: CacheReader }> = []
     const placed = new Map<string, CacheReader[]>()
     for (const [resource, readers] of this.readers) {
       let chunkBytes = 0
+      let paces = 0
+      let paced = 0
       const active: CacheReader[] = []
       for (const reader of readers) {
         reader.keptGap = -1
         chunkBytes = Math.max(chunkBytes, reader.chunkBytes)
         if (reader.position >= 0 && !this.stalled(reader, now)) {
           active.push(reader)
+          if (reader.pace > 0) {
+            paces += reader.pace
+            paced++
+          }
         }
       }
+      // viewers of one resource mostly move at its bitrate: a new reader is taken to move as the others do
+      const resourcePace = paced > 0 ? paces / paced : ASSUMED_PACE
       active.sort((a, b) => before(a, b) ? -1 : 1)
       placed.set(resource, active)
       active.forEach((follower, i) => {
         const ahead = i + 1 < active.length ? active[i + 1].position : furthest.get(follower)
         if (ahead != null) {
-          gaps.push({ bytes: (ahead - follower.position) * chunkBytes, follower })
+          const chunks = ahead - follower.position
+          gaps.push({ bytes: chunks * chunkBytes, seconds: chunks / (follower.pace > 0 ? follower.pace : resourcePace), follower })
         }
       })
     }
-    gaps.sort((a, b) => a.bytes - b.bytes)
+    gaps.sort((a, b) => a.seconds - b.seconds)
     this.keptAny = false
     let total = 0
     for (const { bytes, follower } of gaps) {
       if (total + bytes > this.budget) {
-        break
+        // a longer gap of a slower stream may still fit
+        continue
       }
       total += bytes
       follower.keptGap = bytes

@@ -367,6 +367,52 @@ describe('chunk cache', () => {
       assert.ok((hits.get(behindB) ?? 0) <= 10, `hits of the gap that does not: ${hits.get(behindB)}`)
     })
 
+    /**
+     * Pairs of streams on a test clock, in steps of 100 ms: at each of its
+     * ticks (every `every` steps) a pair's first stream reads chunk k + `gap`
+     * and its second chunk k, and a stream of another resource reads `busy`
+     * fresh chunks every step. Returns the hits of each pair's second stream
+     * from `countFrom` seconds on.
+     */
+    const pairsOnClock = (seconds: number, countFrom: number, pairs: Array<{ resource: string, gap: number, every: number }>, busy: number): { hits: number[], intervalBytes: number } => {
+      let clock = 0
+      const cache = new ChunkCache(1600, () => clock)
+      const streams = pairs.map(({ resource }) => [cache.reader(resource), cache.reader(resource)])
+      const elsewhere = cache.reader('elsewhere')
+      const hits = pairs.map(() => 0)
+      let fresh = 0
+      for (let step = 0; step < seconds * 10; step++) {
+        clock = step * 100
+        pairs.forEach(({ gap, every }, p) => {
+          if (step % every !== 0) return
+          const [ahead, behind] = streams[p]
+          const tick = step / every
+          const got = serveReaders(cache, [[ahead, tick + gap], [behind, tick]]).get(behind) ?? 0
+          if (clock >= countFrom * 1000) hits[p] += got
+        })
+        serveReaders(cache, Array.from({ length: busy }, () => [elsewhere, fresh++] as [CacheReader, number]))
+      }
+      return { hits, intervalBytes: cache.stats.intervalBytes }
+    }
+
+    it('keeps first the gaps its streams behind read soonest, whatever their bitrates', () => {
+      // 15 chunks of room for gaps: a gap of 10 chunks read in 2 s (5 chunks a second) and
+      // one of 6 read in 12 s (a chunk every 2 s) do not both fit. Per byte kept, the first
+      // serves six times the reads, though it is the larger. A gap of 16 read in 1.6 s comes
+      // first but fits alone in no budget of 15: the ones after it are still weighed.
+      const { hits } = pairsOnClock(60, 10, [{ resource: 'large', gap: 16, every: 1 }, { resource: 'video', gap: 10, every: 2 }, { resource: 'audio', gap: 6, every: 20 }], 2)
+      assert.ok(hits[1] >= 235, `hits of the stream 2 s behind: ${hits[1]} of 250`)
+      assert.ok(hits[2] <= 2, `hits of the stream 12 s behind: ${hits[2]} of 25`)
+    })
+
+    it('keeps the gap of a stream slower than a chunk every 10 s while it keeps moving', () => {
+      // a chunk every 15 s (about 140 kbit/s in 256 KiB chunks), 2 chunks (30 s) behind, on a
+      // busy cache; its pace is known from its second chunk, so the leader's third chunk on is kept
+      const { hits, intervalBytes } = pairsOnClock(180, 60, [{ resource: 'audio', gap: 2, every: 150 }], 2)
+      assert.equal(hits[0], 8, 'every chunk of the stream behind from its fifth')
+      assert.ok(intervalBytes > 0, 'still kept at the end')
+    })
+
     it('forgets a dropped resource\'s kept chunks', () => {
       const cache = new ChunkCache(1600)
       const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
