@@ -30,6 +30,16 @@ const PACE_SAMPLE_MS = 1_000
 const ASSUMED_PACE = 10
 
 /**
+ * A gap kept at the last refresh is weighed at this fraction of its time: a
+ * kept gap has filled with chunks its stream behind is about to read, and
+ * one that has just been chosen serves nothing until it fills, so another
+ * must be clearly shorter to take its place. Without it, gaps about equal
+ * (viewers of one video arriving at a steady rate) took turns with each
+ * measurement's jitter, and each turn let go of a filled gap.
+ */
+const KEPT_WEIGHT = 0.75
+
+/**
  * How far past its reader's kept gap a chunk may be and still be kept, in
  * chunks: both streams move between refreshes, a pipelining window (8
  * requests) at a time, not always in step.
@@ -295,7 +305,6 @@ export class IntervalPins {
       let paced = 0
       const active: CacheReader[] = []
       for (const reader of readers) {
-        reader.keptGap = -1
         chunkBytes = Math.max(chunkBytes, reader.chunkBytes)
         if (reader.position >= 0 && !this.stalled(reader, now)) {
           active.push(reader)
@@ -313,9 +322,15 @@ export class IntervalPins {
         const ahead = i + 1 < active.length ? active[i + 1].position : furthest.get(follower)
         if (ahead != null) {
           const chunks = ahead - follower.position
-          gaps.push({ bytes: chunks * chunkBytes, seconds: chunks / (follower.pace > 0 ? follower.pace : resourcePace), follower })
+          const seconds = chunks / (follower.pace > 0 ? follower.pace : resourcePace)
+          gaps.push({ bytes: chunks * chunkBytes, seconds: follower.keptGap >= 0 ? seconds * KEPT_WEIGHT : seconds, follower })
         }
       })
+    }
+    for (const readers of this.readers.values()) {
+      for (const reader of readers) {
+        reader.keptGap = -1
+      }
     }
     gaps.sort((a, b) => a.seconds - b.seconds)
     this.keptAny = false

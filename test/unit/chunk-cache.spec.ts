@@ -413,6 +413,26 @@ describe('chunk cache', () => {
       assert.ok(intervalBytes > 0, 'still kept at the end')
     })
 
+    it('holds on to a kept gap while another about as short comes and goes with the jitter of its pace', () => {
+      // three streams of one resource 10 chunks apart, 10 chunks a second; room for one gap of
+      // 10. The last stream's reads come up to 50 ms late in turns, so its measured pace swings
+      // either side of the middle one's: turn by turn, either gap is the shorter.
+      let clock = 0
+      const cache = new ChunkCache(1600, () => clock)
+      const [first, middle, last, elsewhere] = [cache.reader('r'), cache.reader('r'), cache.reader('r'), cache.reader('other')]
+      let hits = 0
+      for (let tick = 0; tick < 600; tick++) {
+        clock = tick * 100
+        serveReaders(cache, [[first, tick + 20]])
+        const middleHits = serveReaders(cache, [[middle, tick + 10]]).get(middle) ?? 0
+        clock += Math.floor(tick / 13) % 2 === 0 ? 0 : 50
+        const lastHits = serveReaders(cache, [[last, tick]]).get(last) ?? 0
+        serveReaders(cache, [[elsewhere, 2 * tick], [elsewhere, 2 * tick + 1]])
+        if (tick >= 100) hits += middleHits + lastHits
+      }
+      assert.ok(hits >= 480, `chunks of 500 the two streams behind had from memory: ${hits}`)
+    })
+
     it('forgets a dropped resource\'s kept chunks', () => {
       const cache = new ChunkCache(1600)
       const [ahead, behind] = [cache.reader('r'), cache.reader('r')]
