@@ -57,8 +57,10 @@ function prng (seed) {
   }
 }
 
-// A request is [resource, chunk, viewer]: each viewer is one chunk stream,
-// which the cache is told of when it supports readers (ChunkCache.reader).
+// A request is [resource, chunk, viewer] or [resource, chunk, viewer, ms]: each
+// viewer is one chunk stream, which the cache is told of when it supports
+// readers (ChunkCache.reader); a time sets the cache's clock, which otherwise
+// is the replay's own.
 
 /** Viewers of one resource, `lags` chunks behind the first, each reading it whole. */
 function lagged (lags) {
@@ -111,13 +113,43 @@ function catalogue ({ resources, meanChunks, concurrent, total, seed }) {
   return requests
 }
 
+/**
+ * Streams at their bitrates: viewers of each title arrive every `every` s,
+ * each reading the whole title from its start at `pace` chunks a second,
+ * until `seconds` have passed; requests in time order, with their times.
+ */
+function timed ({ titles, seconds }) {
+  const requests = []
+  let viewer = 0
+  for (const { resource, pace, every } of titles) {
+    for (let start = 0; start < seconds; start += every) {
+      const id = viewer++
+      for (let index = 0; index < RESOURCE_CHUNKS && start + index / pace < seconds; index++) {
+        requests.push([resource, index, id, (start + index / pace) * 1000])
+      }
+    }
+  }
+  return requests.sort((a, b) => a[3] - b[3])
+}
+
+/** 256 KiB chunks a second of a stream of `kbits` kbit/s. */
+const paceOf = (kbits) => kbits * 1000 / 8 / CHUNK
+
 const PATTERNS = {
   'three viewers 0, 40 and 100 chunks (10–25 MiB) apart': () => lagged([0, 40, 100]),
   'two viewers 220 chunks (55 MiB) apart': () => lagged([0, 220]),
   'eight viewers one after another, each reading the whole 256 MiB': () => apart(8),
   'catalogue of 4 titles, sessions of 50 MiB on average, up to 8 at once': () => catalogue({ resources: 4, meanChunks: 200, concurrent: 8, total: 100_000, seed: 7 }),
   'catalogue of 20 titles, sessions of 75 MiB on average, up to 16 at once': () => catalogue({ resources: 20, meanChunks: 300, concurrent: 16, total: 100_000, seed: 7 }),
-  'catalogue of 2 titles watched whole (256 MiB), up to 4 at once': () => catalogue({ resources: 2, meanChunks: 1_000_000, concurrent: 4, total: 100_000, seed: 7 })
+  'catalogue of 2 titles watched whole (256 MiB), up to 4 at once': () => catalogue({ resources: 2, meanChunks: 1_000_000, concurrent: 4, total: 100_000, seed: 7 }),
+  '30 min: a video at 8 Mbit/s, a viewer every 30 s; an audio title at 320 kbit/s, a listener every 60 s': () => timed({
+    seconds: 1800,
+    titles: [{ resource: 'video', pace: paceOf(8000), every: 30 }, { resource: 'audio', pace: paceOf(320), every: 60 }]
+  }),
+  '30 min: the same with the audio at 128 kbit/s (a chunk every 16 s)': () => timed({
+    seconds: 1800,
+    titles: [{ resource: 'video', pace: paceOf(8000), every: 30 }, { resource: 'audio', pace: paceOf(128), every: 60 }]
+  })
 }
 
 /** Where each viewer makes its last request: its stream closes there. */
@@ -127,7 +159,7 @@ function lastRequests (requests) {
   return last
 }
 
-function replay (cache, requests, last) {
+function replay (cache, clock, requests, last) {
   const chunk = new Uint8Array(CHUNK)
   const readers = new Map()
   const readerOf = (resource, viewer) => {
@@ -143,7 +175,8 @@ function replay (cache, requests, last) {
   }
   let hits = 0
   const started = performance.now()
-  for (const [at, [resource, index, viewer]] of requests.entries()) {
+  for (const [at, [resource, index, viewer, ms]] of requests.entries()) {
+    clock.ms = ms
     const reader = readerOf(resource, viewer)
     if (cache.get(resource, index, reader) != null) {
       hits++
@@ -165,8 +198,11 @@ export async function run ({ rounds, before }) {
   const cases = Object.keys(traces).flatMap(name => [`${name} | now`, `${name} | ${baseline}`])
   const runs = await interleave(cases, rounds, async (name) => {
     const [pattern, policy] = name.split(' | ')
-    const cache = policy === 'now' ? new ChunkCache(DEFAULT_MEMORY_CACHE) : new Before(DEFAULT_MEMORY_CACHE)
-    const r = replay(cache, traces[pattern], lasts[pattern])
+    // a timed pattern runs on its own clock; the others on the replay's
+    const clock = { ms: undefined }
+    const now = () => clock.ms ?? performance.now()
+    const cache = policy === 'now' ? new ChunkCache(DEFAULT_MEMORY_CACHE, now) : new Before(DEFAULT_MEMORY_CACHE, now)
+    const r = replay(cache, clock, traces[pattern], lasts[pattern])
     return { ...r, requests: traces[pattern].length, note: `${fmt(100 * r.hits / traces[pattern].length)}% hits` }
   })
   const rows = []
