@@ -10,7 +10,8 @@ const REFRESH_EVERY = 64
  * stream parked on one chunk) is taken for absent: nothing is kept for it,
  * and what was goes back to the cache. A reader slower than a chunk per
  * STALL_MS / STALL_CHUNKS has STALL_CHUNKS of its own chunk intervals, up to
- * MAX_STALL_MS, when the server's idle timeout would end its stream anyway.
+ * MAX_STALL_MS, when the chunk server's default idle timeout would end its
+ * stream anyway.
  */
 export const STALL_MS = 10_000
 const STALL_CHUNKS = 4
@@ -19,23 +20,35 @@ const MAX_STALL_MS = 60_000
 /**
  * A reader's pace is measured over at least this long: it asks a pipelining
  * window of chunks at a time, so over less it would swing with each burst.
+ * Its first sample starts at its first move this long after its first chunk,
+ * past the window it asked for on opening, and a jump further than a window
+ * (a seek) starts a sample afresh rather than counting as reading.
  */
 const PACE_SAMPLE_MS = 1_000
 
 /**
- * Chunks a second assumed of a reader whose pace is not measured yet, when no
- * other reader of its resource has one: about a 20 Mbit/s video in 256 KiB
- * chunks. Only the first second of a resource's first readers uses it.
+ * Bytes a second assumed of a reader whose pace is not measured yet, when no
+ * other reader of its resource has one: a 20 Mbit/s video.
  */
-const ASSUMED_PACE = 10
+const ASSUMED_BYTES_PER_SECOND = 2_500_000
+
+/**
+ * Gaps the stream behind takes longer than this to read are not kept: a
+ * chunk kept that long serves little for the room it takes from the recent
+ * and frequent parts (two listeners of a 128 kbit/s title an hour apart would
+ * hold 56 MiB to serve 16 KB/s). Five minutes of an 8 Mbit/s video is more than a
+ * default cache holds, so the budget decides for video, and this for audio.
+ */
+const MAX_GAP_SECONDS = 300
 
 /**
  * A gap kept at the last refresh is weighed at this fraction of its time: a
- * kept gap has filled with chunks its stream behind is about to read, and
- * one that has just been chosen serves nothing until it fills, so another
- * must be clearly shorter to take its place. Without it, gaps about equal
- * (viewers of one video arriving at a steady rate) took turns with each
- * measurement's jitter, and each turn let go of a filled gap.
+ * kept gap fills with chunks its stream behind is about to read, and one
+ * just chosen serves nothing until it fills, so another must be clearly
+ * shorter to take its place. Without it, gaps about equal (viewers of one
+ * video arriving at a steady rate) took turns as their measured lengths and
+ * paces wavered from one look to the next, and each turn let go of a gap
+ * that had filled.
  */
 const KEPT_WEIGHT = 0.75
 
@@ -60,9 +73,11 @@ export class CacheReader {
   chunkBytes = 0
   /** Chunks a second it moves forward, averaged over samples of PACE_SAMPLE_MS or more; 0 until measured. */
   pace = 0
-  /** Where and when the current pace sample began. */
+  /** Where and when the current pace sample began; -1 until the first sample's start. */
   paceFrom = -1
   paceSince = 0
+  /** When it read its first chunk. */
+  openedAt = 0
   /** The size of the gap ahead of it, in bytes, when the last refresh kept it; -1 when not. */
   keptGap = -1
   /** Orders readers level with each other, the same way everywhere. */
@@ -164,13 +179,9 @@ export class IntervalPins {
     if (reader.position < 0) {
       // a reader's first chunk places it: its interval counts from now, not from the next refresh
       this.untilRefresh = 0
-      reader.paceFrom = index
-      reader.paceSince = now
-    } else if (now - reader.paceSince >= PACE_SAMPLE_MS) {
-      const sample = (index - reader.paceFrom) * 1000 / (now - reader.paceSince)
-      reader.pace = reader.pace === 0 ? sample : (reader.pace + sample) / 2
-      reader.paceFrom = index
-      reader.paceSince = now
+      reader.openedAt = now
+    } else {
+      notePace(reader, index, now)
     }
     reader.position = index
     reader.movedAt = now
@@ -283,8 +294,9 @@ export class IntervalPins {
    * Sorts every gap between readers that are not stalled by the time the
    * reader behind takes to read it, and keeps the shortest, as many as fit the
    * budget: a kept gap serves its reader's pace from memory for as many bytes
-   * as it holds, so the shortest in time save the most reads per byte kept,
-   * whatever their streams' bitrates. Then lets go of what no kept gap covers
+   * as it holds, so the shortest in time serve the most bytes from memory per
+   * byte kept, whatever their streams' bitrates. Gaps longer than
+   * MAX_GAP_SECONDS are not kept. Then lets go of what no kept gap covers
    * any more: chunks whose reader skipped them, stalled, or fell further
    * behind than what is kept. A reader with nobody left ahead (the stream
    * ahead closed or paused) still has the gap up to the last chunk kept for
@@ -315,7 +327,7 @@ export class IntervalPins {
         }
       }
       // viewers of one resource mostly move at its bitrate: a new reader is taken to move as the others do
-      const resourcePace = paced > 0 ? paces / paced : ASSUMED_PACE
+      const resourcePace = paced > 0 ? paces / paced : ASSUMED_BYTES_PER_SECOND / Math.max(chunkBytes, 1)
       active.sort((a, b) => before(a, b) ? -1 : 1)
       placed.set(resource, active)
       active.forEach((follower, i) => {
@@ -323,7 +335,9 @@ export class IntervalPins {
         if (ahead != null) {
           const chunks = ahead - follower.position
           const seconds = chunks / (follower.pace > 0 ? follower.pace : resourcePace)
-          gaps.push({ bytes: chunks * chunkBytes, seconds: follower.keptGap >= 0 ? seconds * KEPT_WEIGHT : seconds, follower })
+          if (seconds <= MAX_GAP_SECONDS) {
+            gaps.push({ bytes: chunks * chunkBytes, seconds: follower.keptGap >= 0 ? seconds * KEPT_WEIGHT : seconds, follower })
+          }
         }
       })
     }
@@ -379,6 +393,25 @@ export class IntervalPins {
     this.pins.delete(key)
     pin.waiter.awaited.delete(key)
     this.bytes -= pin.data.byteLength
+  }
+}
+
+/** Takes `reader`'s move to chunk `index` into its pace (see PACE_SAMPLE_MS). */
+function notePace (reader: CacheReader, index: number, now: number): void {
+  const restart = (): void => {
+    reader.paceFrom = index
+    reader.paceSince = now
+  }
+  if (reader.paceFrom < 0) {
+    if (now - reader.openedAt >= PACE_SAMPLE_MS) {
+      restart()
+    }
+  } else if (index - reader.position > SLACK_CHUNKS) {
+    restart()
+  } else if (now - reader.paceSince >= PACE_SAMPLE_MS) {
+    const sample = (index - reader.paceFrom) * 1000 / (now - reader.paceSince)
+    reader.pace = reader.pace === 0 ? sample : (reader.pace + sample) / 2
+    restart()
   }
 }
 

@@ -371,10 +371,12 @@ describe('chunk cache', () => {
      * Pairs of streams on a test clock, in steps of 100 ms: at each of its
      * ticks (every `every` steps) a pair's first stream reads chunk k + `gap`
      * and its second chunk k, and a stream of another resource reads `busy`
-     * fresh chunks every step. Returns the hits of each pair's second stream
-     * from `countFrom` seconds on.
+     * fresh chunks every step. With an `opening` window, each stream of a pair
+     * reads that many chunks at once at its first tick, as a player asks a
+     * pipelining window on opening. Returns the hits of each pair's second
+     * stream from `countFrom` seconds on.
      */
-    const pairsOnClock = (seconds: number, countFrom: number, pairs: Array<{ resource: string, gap: number, every: number }>, busy: number): { hits: number[], intervalBytes: number } => {
+    const pairsOnClock = (seconds: number, countFrom: number, pairs: Array<{ resource: string, gap: number, every: number, opening?: number }>, busy: number): { hits: number[], intervalBytes: number } => {
       let clock = 0
       const cache = new ChunkCache(1600, () => clock)
       const streams = pairs.map(({ resource }) => [cache.reader(resource), cache.reader(resource)])
@@ -383,11 +385,12 @@ describe('chunk cache', () => {
       let fresh = 0
       for (let step = 0; step < seconds * 10; step++) {
         clock = step * 100
-        pairs.forEach(({ gap, every }, p) => {
+        pairs.forEach(({ gap, every, opening = 1 }, p) => {
           if (step % every !== 0) return
           const [ahead, behind] = streams[p]
           const tick = step / every
-          const got = serveReaders(cache, [[ahead, tick + gap], [behind, tick]]).get(behind) ?? 0
+          const reads = tick === 0 ? Array.from({ length: opening }, (_, i) => i) : [tick + opening - 1]
+          const got = serveReaders(cache, reads.flatMap(index => [[ahead, index + gap], [behind, index]] as Array<[CacheReader, number]>)).get(behind) ?? 0
           if (clock >= countFrom * 1000) hits[p] += got
         })
         serveReaders(cache, Array.from({ length: busy }, () => [elsewhere, fresh++] as [CacheReader, number]))
@@ -407,10 +410,43 @@ describe('chunk cache', () => {
 
     it('keeps the gap of a stream slower than a chunk every 10 s while it keeps moving', () => {
       // a chunk every 15 s (about 140 kbit/s in 256 KiB chunks), 2 chunks (30 s) behind, on a
-      // busy cache; its pace is known from its second chunk, so the leader's third chunk on is kept
-      const { hits, intervalBytes } = pairsOnClock(180, 60, [{ resource: 'audio', gap: 2, every: 150 }], 2)
-      assert.equal(hits[0], 8, 'every chunk of the stream behind from its fifth')
+      // busy cache; its pace is measured from its second chunk to its third, so what the
+      // stream ahead reads from its fourth tick on is kept
+      const { hits, intervalBytes } = pairsOnClock(180, 75, [{ resource: 'audio', gap: 2, every: 150 }], 2)
+      assert.equal(hits[0], 7, 'every chunk of the stream behind from its sixth')
       assert.ok(intervalBytes > 0, 'still kept at the end')
+    })
+
+    it('measures a slow stream\'s pace past the window it asked for on opening', () => {
+      // the same streams, each asking for 16 chunks at once first: taken into its pace, that
+      // burst would make the stream behind look many times faster, and stalled between chunks
+      const { hits } = pairsOnClock(180, 75, [{ resource: 'audio', gap: 2, every: 150, opening: 16 }], 2)
+      assert.equal(hits[0], 7, 'every chunk of the stream behind from its twenty-first')
+    })
+
+    it('keeps no gap its stream behind takes longer than five minutes to read', () => {
+      // a chunk every 30 s: 8 chunks behind is 4 minutes, 12 is 6; either fits the budget
+      const near = pairsOnClock(900, 300, [{ resource: 'audio', gap: 8, every: 300 }], 2)
+      assert.ok(near.hits[0] >= 18, `hits 4 minutes behind: ${near.hits[0]} of 20`)
+      const far = pairsOnClock(900, 300, [{ resource: 'audio', gap: 12, every: 300 }], 2)
+      assert.deepEqual({ hits: far.hits[0], intervalBytes: far.intervalBytes }, { hits: 0, intervalBytes: 0 })
+    })
+
+    it('does not take a seek for a stream\'s pace', () => {
+      let clock = 0
+      const cache = new ChunkCache(1600, () => clock)
+      const reader = cache.reader('r')
+      const read = (index: number): void => { serveReaders(cache, [[reader, index]]) }
+      for (let second = 0; second < 10; second++) {
+        clock = second * 1000
+        read(second)
+      }
+      read(600)
+      for (let second = 10; second < 16; second++) {
+        clock = second * 1000
+        read(591 + second)
+      }
+      assert.ok(reader.pace > 0.8 && reader.pace < 1.25, `a chunk a second, measured as ${reader.pace}`)
     })
 
     it('holds on to a kept gap while another about as short comes and goes with the jitter of its pace', () => {
