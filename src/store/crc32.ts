@@ -7,9 +7,9 @@ import { crc32 as zlibCrc32 } from 'node:zlib'
  * `@node-rs/crc32` folds with carry-less multiplication: 6.1–6.8 GB/s here
  * against zlib's 2.0–3.4, and a super-peer computes one for every chunk it
  * reads from LevelDB and every chunk it stores (bench/RESULTS.md, Before /
- * after). Both give the same value,
- * so a store is read alike by either: where no binary of it loads (a
- * platform it ships none for), zlib computes it.
+ * after). Both give the same value, so a store is read alike by either:
+ * where no binary of it loads (a platform it ships none for), zlib computes
+ * it.
  */
 
 type Crc32 = (data: Uint8Array) => number

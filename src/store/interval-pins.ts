@@ -36,8 +36,9 @@ const ASSUMED_BYTES_PER_SECOND = 2_500_000
  * Gaps the stream behind takes longer than this to read are not kept: a
  * chunk kept that long serves little for the room it takes from the recent
  * and frequent parts (two listeners of a 128 kbit/s title an hour apart would
- * hold 56 MiB to serve 16 KB/s). Five minutes of an 8 Mbit/s video is more than a
- * default cache holds, so the budget decides for video, and this for audio.
+ * hold 56 MiB to serve 16 KB/s). Five minutes of an 8 Mbit/s video is more
+ * than a default cache holds, so the budget decides for video, and this for
+ * audio.
  */
 const MAX_GAP_SECONDS = 300
 
@@ -115,10 +116,11 @@ interface Pin {
  * a resource, ordered by position, form intervals: the chunks the one ahead
  * has read and the one behind has yet to read. Keeping an interval serves
  * every chunk of it again, once, at the cost of its size, so the intervals
- * the reader behind reads soonest are kept first, as many as fit the budget. A chunk read by the
- * reader ahead is kept when the gap ahead of the nearest reader behind it is
- * one of those and the chunk lies within it; when that reader has read it,
- * it passes to the next reader behind, if that gap is kept too, or is let go.
+ * the reader behind reads soonest are kept first, as many as fit the budget.
+ * A chunk read by the reader ahead is kept when the gap ahead of the nearest
+ * reader behind it is one of those and the chunk lies within it; when that
+ * reader has read it, it passes to the next reader behind, if that gap is
+ * kept too, or is let go.
  * A reader that closes, stalls, falls too far behind, or skips a chunk kept
  * for it, lets it go. Whatever is let go goes to `release` (the cache's
  * recent part) rather than being dropped.
