@@ -54,9 +54,9 @@ export interface ChunkCacheStats {
  * collection it later costs) that each read from the store takes.
  *
  * Chunks a stream reading a resource has just been served, and that another
- * stream behind it will ask for, are kept first, for the smallest gaps
- * between streams that fit (interval caching, IntervalPins): they are sure
- * to be asked for again. This needs the streams' readers (`reader()`); what
+ * stream behind it will ask for, are kept first, for the gaps between
+ * streams that the stream behind reads soonest, as many as fit (interval
+ * caching, IntervalPins): they are sure to be asked for again. This needs the streams' readers (`reader()`); what
  * the intervals leave is shared by two parts.
  *
  * One part keeps the chunks served last (three quarters of the room at

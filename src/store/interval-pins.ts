@@ -74,11 +74,9 @@ export class CacheReader {
   chunkBytes = 0
   /** Chunks a second it moves forward, averaged over samples of PACE_SAMPLE_MS or more; 0 until measured. */
   pace = 0
-  /** Where and when the current pace sample began; -1 until the first sample's start. */
+  /** Where and when the current pace sample began; until the first one, -1 and when it read its first chunk. */
   paceFrom = -1
   paceSince = 0
-  /** When it read its first chunk. */
-  openedAt = 0
   /** The size of the gap ahead of it, in bytes, when the last refresh kept it; -1 when not. */
   keptGap = -1
   /** Orders readers level with each other, the same way everywhere. */
@@ -181,7 +179,7 @@ export class IntervalPins {
     if (reader.position < 0) {
       // a reader's first chunk places it: its interval counts from now, not from the next refresh
       this.untilRefresh = 0
-      reader.openedAt = now
+      reader.paceSince = now
     } else {
       notePace(reader, index, now)
     }
@@ -405,7 +403,7 @@ function notePace (reader: CacheReader, index: number, now: number): void {
     reader.paceSince = now
   }
   if (reader.paceFrom < 0) {
-    if (now - reader.openedAt >= PACE_SAMPLE_MS) {
+    if (now - reader.paceSince >= PACE_SAMPLE_MS) {
       restart()
     }
   } else if (index - reader.position > SLACK_CHUNKS) {
