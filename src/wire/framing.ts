@@ -122,6 +122,14 @@ export class FramedStream {
     }
   }
 
+  /**
+   * Stops reading through this wrapper: bytes it read ahead go back to the
+   * stream, for a reader that parses the rest in the stream's own events.
+   */
+  release (): Stream {
+    return this.bytes.unwrap()
+  }
+
   async write<T>(message: T, codec: Encoder<T>, options: AbortOptions = {}): Promise<void> {
     await this.writeBytes(encodeFrame(codec.encode(message)), options)
   }

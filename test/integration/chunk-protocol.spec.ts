@@ -95,6 +95,33 @@ describe('chunk protocol', () => {
     }
   })
 
+  it('fails a stream the moment its holder sends an answer nothing asked for', async () => {
+    // a holder that answers each request twice
+    const doubling = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
+    await doubling.start()
+    try {
+      await doubling.handle(CHUNK_PROTOCOL, async (stream) => {
+        const framed = new FramedStream(stream)
+        await framed.read(ChunkOpen, { maxLength: 1024 })
+        await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse)
+        for (let request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 }); request != null; request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 })) {
+          const data = await store.getChunk(resource.id, request.index) ?? new Uint8Array(0)
+          const header = encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index: request.index, length: data.byteLength, error: '' }))
+          await framed.writeBytes(header)
+          await framed.writeBytes(data)
+          await framed.writeBytes(header)
+          await framed.writeBytes(data)
+        }
+      })
+      const session = await ChunkSession.open(client, doubling.getMultiaddrs(), resource.id, { chunkSize: CHUNK })
+      verifyChunk(resource.manifest, 3, await session.request(3))
+      await eventually(() => session.stream.status === 'aborted' ? true : undefined, 2_000, 'the stream to be aborted')
+      await assert.rejects(session.request(4), { name: 'ProtocolError', message: 'Holder sent an answer for chunk 3, which nothing asked for' })
+    } finally {
+      await doubling.stop()
+    }
+  })
+
   it('tells its memory cache where each stream is, so a viewer far behind another is served from memory', async () => {
     // room for 16 chunks: the second viewer trails the first by 12, so 24
     // other chunks are served between the first's request of a chunk and the

@@ -257,7 +257,7 @@ describe('integrity: bad data is refused, reported and repaired', function () {
         // in the unrequested mode the first answer is true and may be kept; nothing bad ever is
         assert.ok(fromRogue.chunks <= (mode === 'unrequested' ? 1 : 0), `${mode}: ${fromRogue.chunks} chunks kept from the rogue`)
         assert.equal(result.originFallback, undefined, `${mode}: the honest super-peer served the rest`)
-        assert.equal(rejected.length, 1)
+        assert.equal(rejected.length, 1, `${mode}: ${JSON.stringify(rejected)}`)
         assert.equal(rejected[0].reason, expected[mode][0])
         await eventually(() => reported.length === i + 1 ? true : undefined, 5_000, `the ${mode} report to reach the tracker`)
         assert.equal(reported[i].peerId, rogueId)

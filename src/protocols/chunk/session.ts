@@ -1,11 +1,12 @@
 import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest } from './pb.ts'
 import { CHUNK_PROTOCOL, CHUNK_TIMEOUT, DEFAULT_PIPELINE_WINDOW, MAX_HEADER_LENGTH, OPEN_TIMEOUT } from './constants.ts'
-import { AccessDeniedError, NotHeldError, ProtocolError, RemoteError } from '../../errors.ts'
+import { AnswerParser } from './answer-parser.ts'
+import { AccessDeniedError, NotHeldError, ProtocolError, RemoteError, TimeoutError } from '../../errors.ts'
 import { FramedStream, encodeFrame } from '../../wire/framing.ts'
 import { withTimeout } from '../../wire/request.ts'
-import { Deadline } from '../../wire/deadline.ts'
+import { UnexpectedEOFError } from '@libp2p/utils'
 import type { DialTarget } from '../../wire/request.ts'
-import type { AbortOptions, Libp2p, Stream } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -18,31 +19,44 @@ export interface ChunkSessionOptions extends AbortOptions {
   token?: Uint8Array
 }
 
+/** A request sent and not yet answered. */
+interface Waiting {
+  index: number
+  resolve(data: Uint8ArrayList): void
+  reject(err: Error): void
+}
+
 /**
  * The client side of one chunk stream: one (viewer, super-peer, resource).
  * Requests are written as soon as they are made; answers arrive in request
  * order and are matched to them. The first failure fails every pending request
  * and aborts the stream.
+ *
+ * What it buffers is bounded by what it asked for: an answer nobody asked for
+ * fails the stream, so at most one chunk is ever being collected, and the
+ * answers already whole belong to the requests' callers.
  */
 export class ChunkSession {
   readonly window: number
-  private readonly framed: FramedStream
+  readonly stream: Stream
   private readonly chunkSize: number
   private readonly chunkTimeout: number
-  /** Answers are read one at a time: one signal serves them all. */
-  private readonly deadline = new Deadline()
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly parser: AnswerParser
+  private readonly waiting: Waiting[] = []
+  /** Runs out when the answer at the head of the line takes longer than `chunkTimeout`. */
+  private clock?: ReturnType<typeof setTimeout>
+  private last: Promise<unknown> = Promise.resolve()
   private failure?: Error
-  private outstanding = 0
-  private endedIdle = false
+  /** Set when the server ended the stream while nothing was asked. */
+  private ended?: Error
 
   static async open (node: Libp2p, target: DialTarget, id: CID, options: ChunkSessionOptions): Promise<ChunkSession> {
     const signal = withTimeout(OPEN_TIMEOUT, options.signal)
     const stream = await node.dialProtocol(target, CHUNK_PROTOCOL, { signal })
-    const session = new ChunkSession(stream, options)
     try {
-      await session.framed.write({ resource: id.bytes, token: options.token }, ChunkOpen, { signal })
-      const response = await session.framed.read(ChunkOpenResponse, { maxLength: MAX_HEADER_LENGTH, signal })
+      const framed = new FramedStream(stream, { maxBufferSize: MAX_HEADER_LENGTH + 64 * 1024 })
+      await framed.write({ resource: id.bytes, token: options.token }, ChunkOpen, { signal })
+      const response = await framed.read(ChunkOpenResponse, { maxLength: MAX_HEADER_LENGTH, signal })
       if (response.status === ChunkOpenResponse.Status.NOT_HELD) {
         throw new NotHeldError(response.error)
       }
@@ -52,89 +66,167 @@ export class ChunkSession {
       if (response.status !== ChunkOpenResponse.Status.OK) {
         throw new RemoteError(`Chunk stream refused: ${response.error}`)
       }
+      // whatever followed the response goes back to the stream, for the parser
+      framed.release()
     } catch (err: any) {
       stream.abort(err)
       throw err
     }
-    return session
+    return new ChunkSession(stream, options)
   }
 
   private constructor (stream: Stream, options: ChunkSessionOptions) {
+    this.stream = stream
     this.window = options.window ?? DEFAULT_PIPELINE_WINDOW
     this.chunkSize = options.chunkSize
     this.chunkTimeout = options.chunkTimeout ?? CHUNK_TIMEOUT
-    // an honest server never has more than `window` answers in flight
-    this.framed = new FramedStream(stream, { maxBufferSize: this.window * (this.chunkSize + MAX_HEADER_LENGTH) + 64 * 1024 })
-    // a server ends a stream that has been idle for a minute (a paused
-    // player): that is not the holder failing, and the stream can be reopened
-    const onEnd = (): void => {
-      if (this.outstanding === 0 && this.failure == null) {
-        this.endedIdle = true
-      }
+    this.parser = new AnswerParser({
+      maxHeaderLength: MAX_HEADER_LENGTH,
+      onHeader: (header) => this.checkHeader(header),
+      onAnswer: (data) => { this.answered(data) }
+    })
+    stream.addEventListener('message', this.onMessage)
+    stream.addEventListener('end', this.onEnd)
+    stream.addEventListener('close', this.onClose)
+    if (stream.readableEnded) {
+      this.onEnd()
     }
-    stream.addEventListener('remoteCloseWrite', onEnd)
-    stream.addEventListener('close', onEnd)
   }
 
-  /** True when the server ended the stream while no request was waiting. */
+  /**
+   * True when the server ended the stream while no request was waiting: a
+   * server ends a stream that has been idle for a minute (a paused player).
+   * That is not the holder failing, and the stream can be reopened.
+   */
   get idleEnded (): boolean {
-    return this.endedIdle
-  }
-
-  get stream (): Stream {
-    return this.framed.stream
+    return this.ended != null && this.failure == null
   }
 
   /** Asks for a chunk; resolves with its (not yet verified) bytes. */
   async request (index: number): Promise<Uint8ArrayList> {
-    if (this.failure != null) {
-      throw this.failure
+    const refusal = this.failure ?? this.ended
+    if (refusal != null) {
+      throw refusal
     }
-    this.outstanding++
+    const answer = new Promise<Uint8ArrayList>((resolve, reject) => {
+      this.waiting.push({ index, resolve, reject })
+    })
+    this.last = answer.catch(() => {})
+    if (this.waiting.length === 1) {
+      this.startClock()
+    }
     try {
       // requests are a few bytes and bounded by the window: no need to wait for drain
-      this.framed.stream.send(encodeFrame(ChunkRequest.encode({ index })))
+      this.stream.send(encodeFrame(ChunkRequest.encode({ index })))
     } catch (err: any) {
-      this.outstanding--
       this.fail(err)
-      throw err
     }
-    const answer = this.tail.then(async () => this.readAnswer(index)).finally(() => { this.outstanding-- })
-    this.tail = answer.catch(() => {})
     return answer
   }
 
-  private async readAnswer (index: number): Promise<Uint8ArrayList> {
+  private readonly onMessage = (evt: StreamMessageEvent): void => {
     if (this.failure != null) {
-      throw this.failure
+      return
     }
-    this.deadline.arm(this.chunkTimeout, `Chunk ${index} not received within ${this.chunkTimeout} ms`)
-    const signal = this.deadline.signal
     try {
-      const header = await this.framed.read(ChunkHeader, { maxLength: MAX_HEADER_LENGTH, signal })
-      if (header.index !== index) {
-        throw new ProtocolError(`Asked for chunk ${index}, got chunk ${header.index}`)
-      }
-      if (header.status !== ChunkHeader.Status.OK) {
-        throw new RemoteError(`Chunk ${index} refused: ${header.error}`)
-      }
-      if (header.length > this.chunkSize) {
-        throw new ProtocolError(`Chunk ${index} announced ${header.length} bytes, more than the chunk size`)
-      }
-      return await this.framed.readBytes(header.length, { signal })
+      this.parser.push(evt.data)
     } catch (err: any) {
       this.fail(err)
-      throw err
-    } finally {
-      this.deadline.disarm()
+    }
+  }
+
+  private checkHeader (header: ChunkHeader): number {
+    const head = this.waiting[0]
+    if (head == null) {
+      throw new ProtocolError(`Holder sent an answer for chunk ${header.index}, which nothing asked for`)
+    }
+    if (header.index !== head.index) {
+      throw new ProtocolError(`Asked for chunk ${head.index}, got chunk ${header.index}`)
+    }
+    if (header.status !== ChunkHeader.Status.OK) {
+      throw new RemoteError(`Chunk ${head.index} refused: ${header.error}`)
+    }
+    if (header.length > this.chunkSize) {
+      throw new ProtocolError(`Chunk ${head.index} announced ${header.length} bytes, more than the chunk size`)
+    }
+    return header.length
+  }
+
+  private answered (data: Uint8ArrayList): void {
+    const head = this.waiting.shift() as Waiting
+    if (this.waiting.length > 0) {
+      this.startClock()
+    } else {
+      this.stopClock()
+    }
+    head.resolve(data)
+  }
+
+  /** Starts the head of the line's wait afresh: one timer, restarted, not one per chunk. */
+  private startClock (): void {
+    if (this.clock == null) {
+      // a wait's deadline never keeps a process alive by itself
+      this.clock = setTimeout(this.expire, this.chunkTimeout).unref()
+    } else {
+      this.clock.refresh()
+    }
+  }
+
+  private stopClock (): void {
+    clearTimeout(this.clock)
+    this.clock = undefined
+  }
+
+  private readonly expire = (): void => {
+    this.clock = undefined
+    const head = this.waiting[0]
+    if (head != null) {
+      this.fail(new TimeoutError(`Chunk ${head.index} not received within ${this.chunkTimeout} ms`))
+    }
+  }
+
+  /** Everything sent has been read and the server closed its side. */
+  private readonly onEnd = (): void => {
+    if (this.failure != null || this.ended != null) {
+      return
+    }
+    if (this.stream.status === 'aborted' || this.stream.status === 'reset') {
+      // 'close' follows with the reason
+      return
+    }
+    const head = this.waiting[0]
+    if (head == null && !this.parser.midAnswer) {
+      this.ended = new ProtocolError('Holder ended the stream', { cause: new UnexpectedEOFError('Stream ended between answers') })
+      return
+    }
+    if (!this.parser.midAnswer) {
+      // between answers, as a holder shutting down ends its streams
+      this.fail(new ProtocolError(`Stream ended before the answer to chunk ${head.index}`))
+      return
+    }
+    const where = head == null ? 'within an answer nothing asked for' : `within the answer to chunk ${head.index}`
+    // the cause tells a holder that hung up mid-answer from other protocol faults
+    this.fail(new ProtocolError(`Stream ended ${where}`, { cause: new UnexpectedEOFError(`Stream ended ${where}`) }))
+  }
+
+  private readonly onClose = (evt: StreamCloseEvent): void => {
+    if (evt.error != null) {
+      this.fail(evt.error)
+    } else {
+      this.onEnd()
     }
   }
 
   private fail (err: Error): void {
-    if (this.failure == null) {
-      this.failure = err
-      this.framed.stream.abort(err)
+    if (this.failure != null) {
+      return
     }
+    this.failure = err
+    this.stopClock()
+    for (const waiting of this.waiting.splice(0)) {
+      waiting.reject(err)
+    }
+    this.stream.abort(err)
   }
 
   /** Ends the session politely once every answer has arrived. */
@@ -143,10 +235,10 @@ export class ChunkSession {
       return
     }
     try {
-      await this.tail
-      await this.framed.stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
+      await this.last
+      await this.stream.close({ signal: AbortSignal.timeout(OPEN_TIMEOUT) })
     } catch (err: any) {
-      this.framed.stream.abort(err)
+      this.stream.abort(err)
     }
   }
 
