@@ -7,6 +7,9 @@
 //            (viewer v takes i + v·k …); prints {ready:true} once every session is
 //            open and starts on a line on stdin, so all processes start together;
 //            --rate r paces each viewer as in chunk mode
+//   protocol --target a --manifest f --id X      the chunk protocol alone: every chunk in order over
+//            one stream, a full window in flight, bytes counted, nothing verified (not a viewer:
+//            what the protocol costs apart from SHA-256)
 //   bare     --target a --bytes n                   a bare libp2p stream, bytes counted
 //   http     --target url                           node:http GET of the whole body, bytes counted
 //   fetch    --target url                           the same through node's fetch (web streams)
@@ -30,6 +33,7 @@ import { CID } from 'multiformats/cid'
 import { createNode } from '../dist/src/node/create-node.js'
 import { fetchChunks } from '../dist/src/fetch/chunk-fetcher.js'
 import { PeerSource } from '../dist/src/fetch/sources.js'
+import { ChunkSession } from '../dist/src/protocols/chunk/session.js'
 import { verifyManifest } from '../dist/src/content/manifest.js'
 import { STORE_BATCH } from '../dist/src/roles/super-peer/download.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
@@ -192,6 +196,28 @@ if (mode === 'http') {
   const cpuMs = cpuMsSince(cpu)
   await node.stop()
   print({ ms, bytes, cpuMs, latencies })
+} else if (mode === 'protocol') {
+  const node = await newNode()
+  const resource = await loadResource()
+  const addr = multiaddr(values.target)
+  await node.dial(addr)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const session = await ChunkSession.open(node, addr, resource.id, { chunkSize: resource.manifest.chunkSize })
+  const chunks = resource.manifest.chunkHashes.length
+  let next = 0
+  let bytes = 0
+  await Promise.all(Array.from({ length: session.window }, async () => {
+    for (let index = next++; index < chunks; index = next++) {
+      const data = await session.request(index)
+      bytes += data.byteLength
+    }
+  }))
+  await session.close()
+  const ms = performance.now() - started
+  const cpuMs = cpuMsSince(cpu)
+  await node.stop()
+  print({ ms, bytes, cpuMs })
 } else if (mode === 'viewers') {
   const resource = await loadResource()
   const addr = multiaddr(values.target)

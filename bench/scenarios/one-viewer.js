@@ -33,6 +33,7 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     cases[`bare libp2p stream, ${encryption}`] = { server: bare, args: ['bare', '--target', bare.info.multiaddrs[0], '--bytes', String(size), '--encryption', encryption] }
   }
   cases['chunk protocol, tls, from the memory cache'] = { server: hot, args: hotArgs }
+  cases['chunk protocol alone, tls, from the memory cache (nothing verified: not a viewer)'] = { server: hot, args: ['protocol', ...hotArgs.slice(1)] }
   cases['chunk protocol, tls, 1 MiB chunks'] = { server: largeServer, args: ['chunk', '--target', largeServer.info.multiaddrs[0], '--manifest', large.manifestFile, '--id', large.id, '--encryption', 'tls'] }
   cases['node:http (plaintext)'] = { server: http, args: ['http', '--target', http.info.url] }
   if (before != null) {
@@ -63,6 +64,7 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     'chunk tls ÷ chunk noise': ratio('chunk protocol, tls', 'chunk protocol, noise'),
     'chunk tls from the memory cache ÷ bare, tls (goal ≥ 0.95)': ratio('chunk protocol, tls, from the memory cache', 'bare libp2p stream, tls'),
     'chunk tls from the memory cache ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls, from the memory cache', 'node:http (plaintext)'),
+    'chunk protocol alone, from the memory cache ÷ bare, tls (what verifying leaves out)': ratio('chunk protocol alone, tls, from the memory cache (nothing verified: not a viewer)', 'bare libp2p stream, tls'),
     'chunk tls, 1 MiB ÷ 256 KiB chunks, MB/s': ratio('chunk protocol, tls, 1 MiB chunks', 'chunk protocol, tls'),
     'chunk tls, 1 MiB ÷ 256 KiB chunks, server CPU-s': summary['chunk protocol, tls, 1 MiB chunks'].serverCpuS.median / summary['chunk protocol, tls'].serverCpuS.median
   }
