@@ -64,23 +64,36 @@ describe('chunk protocol', () => {
     assert.equal(chunkServer.stats.rejected, rejected, 'an idle client is not counted as an offender')
   })
 
+  /** A holder on a node of its own that accepts every stream and gives each request to `answer`. */
+  async function startHolder (answer: (framed: FramedStream, index: number) => Promise<void>): Promise<P2pcdnLibp2p> {
+    const holder = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
+    await holder.start()
+    await holder.handle(CHUNK_PROTOCOL, async (stream) => {
+      const framed = new FramedStream(stream)
+      await framed.read(ChunkOpen, { maxLength: 1024 })
+      await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse)
+      for (let request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 }); request != null; request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 })) {
+        await answer(framed, request.index)
+      }
+    })
+    return holder
+  }
+
+  /** One true answer, header and bytes. */
+  async function answerTruly (framed: FramedStream, index: number): Promise<void> {
+    const data = await store.getChunk(resource.id, index) ?? new Uint8Array(0)
+    await framed.writeBytes(encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' })))
+    await framed.writeBytes(data)
+  }
+
   it('gives up on a holder that stops answering, one chunk timeout after asking, and not before', async () => {
     // a holder that answers chunk 0, then reads requests and answers nothing
-    const silent = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
-    await silent.start()
+    const silent = await startHolder(async (framed, index) => {
+      if (index === 0) {
+        await answerTruly(framed, index)
+      }
+    })
     try {
-      await silent.handle(CHUNK_PROTOCOL, async (stream) => {
-        const framed = new FramedStream(stream)
-        await framed.read(ChunkOpen, { maxLength: 1024 })
-        await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse)
-        for (let request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 }); request != null; request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 })) {
-          if (request.index === 0) {
-            const data = await store.getChunk(resource.id, 0)
-            await framed.writeBytes(encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index: 0, length: CHUNK, error: '' })))
-            await framed.writeBytes(data ?? new Uint8Array(0))
-          }
-        }
-      })
       const session = await ChunkSession.open(client, silent.getMultiaddrs(), resource.id, { chunkSize: CHUNK, chunkTimeout: 300 })
       verifyChunk(resource.manifest, 0, await session.request(0))
       // longer than the timeout: the answered chunk's clock must have stopped
@@ -97,22 +110,11 @@ describe('chunk protocol', () => {
 
   it('fails a stream the moment its holder sends an answer nothing asked for', async () => {
     // a holder that answers each request twice
-    const doubling = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true })
-    await doubling.start()
+    const doubling = await startHolder(async (framed, index) => {
+      await answerTruly(framed, index)
+      await answerTruly(framed, index)
+    })
     try {
-      await doubling.handle(CHUNK_PROTOCOL, async (stream) => {
-        const framed = new FramedStream(stream)
-        await framed.read(ChunkOpen, { maxLength: 1024 })
-        await framed.write({ status: ChunkOpenResponse.Status.OK, error: '' }, ChunkOpenResponse)
-        for (let request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 }); request != null; request = await framed.readOrEnd(ChunkRequest, { maxLength: 32 })) {
-          const data = await store.getChunk(resource.id, request.index) ?? new Uint8Array(0)
-          const header = encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index: request.index, length: data.byteLength, error: '' }))
-          await framed.writeBytes(header)
-          await framed.writeBytes(data)
-          await framed.writeBytes(header)
-          await framed.writeBytes(data)
-        }
-      })
       const session = await ChunkSession.open(client, doubling.getMultiaddrs(), resource.id, { chunkSize: CHUNK })
       verifyChunk(resource.manifest, 3, await session.request(3))
       await eventually(() => session.stream.status === 'aborted' ? true : undefined, 2_000, 'the stream to be aborted')
