@@ -60,15 +60,15 @@ class StreamEnding {
   }
 
   faultOf (err: Error): DropReason | undefined {
-    // FramedStream names every failure a peer can cause a ProtocolError; the cause says which
+    // what a peer does wrong on the stream is a ProtocolError; an end within an answer has an EOF cause
     if ((err as any)?.cause?.name === 'UnexpectedEOFError' && this.halfClosed) {
       return 'truncated'
     }
     // a protocol error on a live stream is something the holder sent: a wrong
     // index, a length beyond the chunk size, an undecodable header. On an
     // ended stream it is only the end arriving where an answer should have.
-    // The read buffer holds every answer asked for: overflowing it takes
-    // answers nobody asked for.
+    // An answer nothing asked for fails the stream the moment its header
+    // arrives.
     if (err?.name === 'ProtocolError' && !this.endedByRemote) {
       return 'unrequested'
     }

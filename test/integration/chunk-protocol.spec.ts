@@ -124,6 +124,23 @@ describe('chunk protocol', () => {
     }
   })
 
+  it('opens a fresh stream when the holder reset one while nothing was asked', async () => {
+    // a holder whose streams are reset once they have answered a request (a connection lost under a paused player)
+    const resetting = await startHolder(async (framed, index) => {
+      await answerTruly(framed, index)
+      setTimeout(() => { framed.stream.abort(new Error('connection lost')) }, 50)
+    })
+    try {
+      const source = await PeerSource.open(client, { peerId: resetting.peerId, multiaddrs: resetting.getMultiaddrs() }, resource, 'super-peer')
+      verifyChunk(resource.manifest, 0, await source.request(0))
+      await new Promise(resolve => setTimeout(resolve, 300))
+      verifyChunk(resource.manifest, 1, await source.request(1))
+      await source.close()
+    } finally {
+      await resetting.stop()
+    }
+  })
+
   it('tells its memory cache where each stream is, so a viewer far behind another is served from memory', async () => {
     // room for 16 chunks: the second viewer trails the first by 12, so 24
     // other chunks are served between the first's request of a chunk and the

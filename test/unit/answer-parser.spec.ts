@@ -28,26 +28,31 @@ function answer (index: number, body: Uint8Array, error = ''): Uint8Array {
   return new Uint8ArrayList(header, body).subarray()
 }
 
-/** Three answers: a long body (a three-byte length), an empty one, and one whose header carries 200 bytes of text (a two-byte prefix). */
-function threeAnswers (): { wire: Uint8Array, bodies: Uint8Array[] } {
+/**
+ * Four answers: chunk 0 with no bytes (a header of all defaults, encoded as
+ * nothing), a long body (a three-byte length), an empty one, and one whose
+ * header carries 200 bytes of text (a two-byte prefix).
+ */
+function fourAnswers (): { wire: Uint8Array, bodies: Uint8Array[] } {
   const bodies = [
+    new Uint8Array(0),
     Uint8Array.from({ length: 20_000 }, (_, i) => i * 31),
     new Uint8Array(0),
     Uint8Array.from({ length: 77 }, (_, i) => 255 - i)
   ]
-  const wire = new Uint8ArrayList(answer(5, bodies[0]), answer(6, bodies[1]), answer(7, bodies[2], 'x'.repeat(200))).subarray()
+  const wire = new Uint8ArrayList(answer(0, bodies[0]), answer(5, bodies[1]), answer(6, bodies[2]), answer(7, bodies[3], 'x'.repeat(200))).subarray()
   return { wire, bodies }
 }
 
 describe('chunk answers parsed as they arrive', () => {
   it('reads the same answers however the stream is cut: at every byte, and byte by byte', () => {
-    const { wire, bodies } = threeAnswers()
+    const { wire, bodies } = fourAnswers()
     const cuts = [...Array.from({ length: 260 }, (_, i) => i), ...Array.from({ length: 260 }, (_, i) => wire.byteLength - 260 + i), 10_000]
     for (const cut of cuts) {
       const { parser: p, headers, answers } = parser()
       p.push(wire.subarray(0, cut))
       p.push(new Uint8ArrayList(wire.subarray(cut, cut + 3), wire.subarray(cut + 3)))
-      assert.deepEqual(headers.map(h => h.index), [5, 6, 7], `cut at ${cut}`)
+      assert.deepEqual(headers.map(h => h.index), [0, 5, 6, 7], `cut at ${cut}`)
       assert.deepEqual(answers, bodies, `cut at ${cut}`)
       assert.equal(p.midAnswer, false)
     }
@@ -59,17 +64,19 @@ describe('chunk answers parsed as they arrive', () => {
   })
 
   it('says when it is within an answer: its prefix, its header or its bytes', () => {
-    const { wire } = threeAnswers()
-    const { parser: p } = parser()
-    assert.equal(p.midAnswer, false)
+    const { wire } = fourAnswers()
+    const { parser: p, answers } = parser()
     p.push(wire.subarray(0, 1))
+    assert.equal(p.midAnswer, false, 'after an answer of one byte, a zero-length header')
+    assert.equal(answers.length, 1)
+    p.push(wire.subarray(1, 2))
     assert.equal(p.midAnswer, true, 'after the length prefix')
-    p.push(wire.subarray(1, 3))
+    p.push(wire.subarray(2, 4))
     assert.equal(p.midAnswer, true, 'within the header')
-    p.push(wire.subarray(3, 20_000))
+    p.push(wire.subarray(4, 20_000))
     assert.equal(p.midAnswer, true, 'within the bytes')
-    const first = answer(5, Uint8Array.from({ length: 20_000 }, (_, i) => i * 31))
-    p.push(wire.subarray(20_000, first.byteLength))
+    const second = answer(5, Uint8Array.from({ length: 20_000 }, (_, i) => i * 31))
+    p.push(wire.subarray(20_000, 1 + second.byteLength))
     assert.equal(p.midAnswer, false, 'between answers')
   })
 

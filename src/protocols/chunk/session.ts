@@ -185,8 +185,16 @@ export class ChunkSession {
     }
   }
 
-  /** Everything sent has been read and the server closed its side. */
+  /**
+   * The server closed its side. Decided a microtask later: yamux signals the
+   * end of a frame that carries both data and its FIN before it delivers the
+   * data, and bytes pushed back by `release()` arrive in a microtask too.
+   */
   private readonly onEnd = (): void => {
+    queueMicrotask(this.ending)
+  }
+
+  private readonly ending = (): void => {
     if (this.failure != null || this.ended != null) {
       return
     }
@@ -196,7 +204,8 @@ export class ChunkSession {
     }
     const head = this.waiting[0]
     if (head == null && !this.parser.midAnswer) {
-      this.ended = new ProtocolError('Holder ended the stream', { cause: new UnexpectedEOFError('Stream ended between answers') })
+      // not a fault: the holder ends streams left idle
+      this.ended = new RemoteError('Holder ended the stream')
       return
     }
     if (!this.parser.midAnswer) {
@@ -210,10 +219,17 @@ export class ChunkSession {
   }
 
   private readonly onClose = (evt: StreamCloseEvent): void => {
-    if (evt.error != null) {
-      this.fail(evt.error)
-    } else {
+    if (this.failure != null) {
+      return
+    }
+    if (evt.error == null) {
       this.onEnd()
+    } else if (this.waiting.length === 0 && !this.parser.midAnswer) {
+      // a stream reset while nothing was asked (a connection lost under a paused
+      // player) is reopened on the next request, not held against the holder
+      this.ended ??= evt.error
+    } else {
+      this.fail(evt.error)
     }
   }
 
