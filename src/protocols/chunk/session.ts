@@ -186,12 +186,17 @@ export class ChunkSession {
   }
 
   /**
-   * The server closed its side. Decided a microtask later: yamux signals the
-   * end of a frame that carries both data and its FIN before it delivers the
-   * data, and bytes pushed back by `release()` arrive in a microtask too.
+   * The server closed its side. With an answer outstanding this is decided a
+   * microtask later: yamux signals the end of a frame that carries both data
+   * and its FIN before it delivers the data. With nothing asked it is decided
+   * now, so a request made in between cannot turn an idle end into a fault.
    */
   private readonly onEnd = (): void => {
-    queueMicrotask(this.ending)
+    if (this.waiting.length === 0 && !this.parser.midAnswer) {
+      this.ending()
+    } else {
+      queueMicrotask(this.ending)
+    }
   }
 
   private readonly ending = (): void => {
