@@ -47,7 +47,7 @@ export class ChunkSession {
   private clock?: ReturnType<typeof setTimeout>
   private last: Promise<unknown> = Promise.resolve()
   private failure?: Error
-  /** Set when the server ended the stream while nothing was asked. */
+  /** Set when the stream ended, closed by the server or reset, while nothing was asked. */
   private ended?: Error
 
   static async open (node: Libp2p, target: DialTarget, id: CID, options: ChunkSessionOptions): Promise<ChunkSession> {
@@ -94,9 +94,10 @@ export class ChunkSession {
   }
 
   /**
-   * True when the server ended the stream while no request was waiting: a
-   * server ends a stream that has been idle for a minute (a paused player).
-   * That is not the holder failing, and the stream can be reopened.
+   * True when the stream ended while no request was waiting: a server ends a
+   * stream that has been idle for a minute (a paused player), and a lost
+   * connection resets it. That is not the holder failing, and the stream can
+   * be reopened.
    */
   get idleEnded (): boolean {
     return this.ended != null && this.failure == null
