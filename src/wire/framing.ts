@@ -125,6 +125,8 @@ export class FramedStream {
   /**
    * Stops reading through this wrapper: bytes it read ahead go back to the
    * stream, for a reader that parses the rest in the stream's own events.
+   * A wrapper given a `highWaterMark` keeps counting what arrives: release
+   * only one made without.
    */
   release (): Stream {
     return this.bytes.unwrap()

@@ -22,7 +22,7 @@ const MAX_VARINT_BYTES = 5
  * stream messages as they arrive, in the stream's own event.
  *
  * Awaited reads cost a promise and a signal race for every piece of every
- * chunk, and three more reads for each header: a viewer spent about as much
+ * chunk, and two or more reads for each header: a viewer spent about as much
  * CPU on them as on hashing the chunk (bench/RESULTS.md, scenario 1). Here a
  * chunk's pieces are only listed, never copied, and nothing waits but the
  * request's own promise.
