@@ -19,7 +19,7 @@
 //            then the same over the open connection (warm)
 //   store    --manifest f --id X --file r --dir d    LevelDB's writes alone: the resource's chunks,
 //            read into memory first, written into a fresh chunk store in d as a pre-caching
-//            super-peer writes them (putChunks, STORE_BATCH at a time), after an untimed pass
+//            super-peer writes them (a BatchWriter of its batch size and writes ahead), after an untimed pass
 //            into a store deleted again; nothing fetched or verified; says which LevelDB binary ran
 // --encryption tls|noise picks what the libp2p client offers.
 import './gc.js'
@@ -35,7 +35,8 @@ import { fetchChunks } from '../dist/src/fetch/chunk-fetcher.js'
 import { PeerSource } from '../dist/src/fetch/sources.js'
 import { ChunkSession } from '../dist/src/protocols/chunk/session.js'
 import { verifyManifest } from '../dist/src/content/manifest.js'
-import { STORE_BATCH } from '../dist/src/roles/super-peer/download.js'
+import { STORE_BATCH_BYTES, WRITES_AHEAD } from '../dist/src/roles/super-peer/download.js'
+import { BatchWriter } from '../dist/src/store/batch-writer.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
 import { levelDbBinary } from '../dist/src/store/level.js'
 
@@ -283,9 +284,11 @@ if (mode === 'http') {
     await store.addResource(resource)
     const cpu = process.cpuUsage()
     const started = performance.now()
-    for (let at = 0; at < chunks.length; at += STORE_BATCH) {
-      await store.putChunks(resource.id, chunks.slice(at, at + STORE_BATCH))
+    const writer = new BatchWriter(store, resource.id, { batchBytes: STORE_BATCH_BYTES, ahead: WRITES_AHEAD })
+    for (const chunk of chunks) {
+      await writer.add(chunk)
     }
+    await writer.finish()
     const ms = performance.now() - started
     const cpuMs = cpuMsSince(cpu)
     if (!store.isHeld(resource.id)) {

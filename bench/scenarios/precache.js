@@ -12,7 +12,7 @@
 // second network whose super-peer is the other checkout's CLI ingests beside ours.
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { STORE_BATCH } from '../../dist/src/roles/super-peer/download.js'
+import { STORE_BATCH_BYTES, WRITES_AHEAD } from '../../dist/src/roles/super-peer/download.js'
 import { CLASSIC_LEVEL_DIR } from '../../dist/src/store/level.js'
 import { MB, cli, cpuMsOf, fmt, fmtSpread, here, interleave, runChild, spread, startChild, startServices, table, transferRound } from '../lib.js'
 
@@ -86,7 +86,7 @@ export async function run ({ prepared, size, rounds, label, dir, before }) {
     }
   }
   const INGEST = 'super-peer ingest (Range reads, SHA-256, LevelDB)'
-  const STORE = `LevelDB writes alone (chunks in memory, putChunks in batches of ${STORE_BATCH})`
+  const STORE = `LevelDB writes alone (chunks in memory, batches of ${STORE_BATCH_BYTES / 1024 / 1024} MiB, ${WRITES_AHEAD} written ahead)`
   const STORE_PREBUILT = `${STORE}, classic-level's prebuilt binary`
   const INGEST_BEFORE = `${INGEST} (before)`
   const GET = 'raw read, one GET (node:http)'

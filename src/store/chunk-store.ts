@@ -607,9 +607,10 @@ export class ChunkStore {
   /**
    * Writes the checksums learnt on reads (a store written before checksums
    * were kept gains them as it serves), then closes LevelDB. A crash loses
-   * only those, and they are learnt again.
+   * only those, and they are learnt again. Writes already asked for finish first.
    */
   async close (): Promise<void> {
+    await this.writes
     if (this.db.status === 'open' && this.learnt.size > 0) {
       try {
         await this.serialize(async () => { await this.writeLearnt() })

@@ -6,6 +6,7 @@ import { createNode } from '../../src/node/create-node.ts'
 import { describeBytes } from '../../src/content/chunker.ts'
 import { ChunkUpload, PUBLISH_PROTOCOL, PublishRequest } from '../../src/protocols/publish/index.ts'
 import { FramedStream } from '../../src/wire/framing.ts'
+import { UPLOAD_BATCH_BYTES } from '../../src/roles/preloader/publish-handler.ts'
 import { eventually, randomFile, tempDir } from '../helpers.ts'
 import type { StreamCloseEvent } from '@libp2p/interface'
 import type { PublishProgress, RoleNode } from 'p2pcdn'
@@ -91,13 +92,14 @@ describe('publish: a publisher that stalls mid-upload', function () {
     const publisher = await createNode({ listen: [], dhtClientMode: true })
     nodes.push(publisher)
     // more chunks than the preloader writes in one batch, fewer than the resource has
-    const bytes = randomBytes(24 * CHUNK)
+    const sentChunks = UPLOAD_BATCH_BYTES / CHUNK + 4
+    const bytes = randomBytes((sentChunks + 4) * CHUNK)
     const resource = await describeBytes(bytes, { name: 'stalled.bin', chunkSize: CHUNK })
     const stream = await publisher.dialProtocol(preloader.multiaddrs[0], PUBLISH_PROTOCOL)
     const closed = new Promise<StreamCloseEvent>(resolve => { stream.addEventListener('close', resolve, { once: true }) })
     const framed = new FramedStream(stream, { maxBufferSize: 64 * 1024 })
     await framed.write({ manifest: resource.bytes, replicas: 1, upload: true }, PublishRequest)
-    for (let index = 0; index < 20; index++) {
+    for (let index = 0; index < sentChunks; index++) {
       await framed.write({ index, data: bytes.subarray(index * CHUNK, (index + 1) * CHUNK) }, ChunkUpload)
     }
     const sent = Date.now()

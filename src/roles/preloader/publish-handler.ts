@@ -3,9 +3,10 @@ import { resourceIdOf } from '../../content/resource-id.ts'
 import { ChunkUpload, MAX_PUBLISH_REQUEST_LENGTH, MAX_REPLICAS, DEFAULT_REPLICAS, MAX_UPLOAD_FRAME_LENGTH, PublishRequest, PublishResponse, UPLOAD_HIGH_WATER } from '../../protocols/publish/index.ts'
 import { FramedStream } from '../../wire/framing.ts'
 import { Deadline } from '../../wire/deadline.ts'
+import { BatchWriter } from '../../store/batch-writer.ts'
 import type { Catalog, CatalogEntry } from './catalog.ts'
 import type { Resource } from '../../content/manifest.ts'
-import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
+import type { ChunkStore } from '../../store/chunk-store.ts'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 
 export interface PublishContext {
@@ -18,8 +19,11 @@ export interface PublishContext {
   stepTimeout: number
 }
 
-/** Chunks written to LevelDB per atomic batch while receiving an upload. */
-const UPLOAD_BATCH = 16
+/** Bytes written to LevelDB per atomic batch while receiving an upload: 16 chunks of the default size. */
+export const UPLOAD_BATCH_BYTES = 4 * 1024 * 1024
+
+/** Batches being written while the upload is read on: at most about 8 MiB waits in memory. */
+const UPLOAD_WRITES_AHEAD = 1
 
 class PublishRefused extends Error {
   readonly status: PublishResponse.Status
@@ -110,28 +114,30 @@ async function receiveChunks (framed: FramedStream, resource: Resource, store: C
   // one deadline for every chunk, as on the chunk path: a timeout signal per
   // chunk would leave a minute-long timer behind for each
   const deadline = new Deadline()
-  let batch: StoredChunk[] = []
-  for (let index = 0; index < chunkCount(resource.manifest); index++) {
-    deadline.arm(stepTimeout, `Chunk ${index} not received within ${stepTimeout} ms`)
-    let upload: ChunkUpload
-    try {
-      upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: deadline.signal })
-    } finally {
-      deadline.disarm()
+  const writer = new BatchWriter(store, resource.id, { batchBytes: UPLOAD_BATCH_BYTES, ahead: UPLOAD_WRITES_AHEAD })
+  try {
+    for (let index = 0; index < chunkCount(resource.manifest); index++) {
+      deadline.arm(stepTimeout, `Chunk ${index} not received within ${stepTimeout} ms`)
+      let upload: ChunkUpload
+      try {
+        upload = await framed.read(ChunkUpload, { maxLength: MAX_UPLOAD_FRAME_LENGTH, signal: deadline.signal })
+      } finally {
+        deadline.disarm()
+      }
+      if (upload.index !== index) {
+        throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, `Expected chunk ${index}, got ${upload.index}`)
+      }
+      try {
+        verifyChunk(resource.manifest, index, upload.data)
+      } catch (err: any) {
+        throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, err.message)
+      }
+      await writer.add({ index, data: upload.data })
     }
-    if (upload.index !== index) {
-      throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, `Expected chunk ${index}, got ${upload.index}`)
-    }
-    try {
-      verifyChunk(resource.manifest, index, upload.data)
-    } catch (err: any) {
-      throw new PublishRefused(PublishResponse.Status.BAD_CHUNK, err.message)
-    }
-    batch.push({ index, data: upload.data })
-    if (batch.length >= UPLOAD_BATCH) {
-      await store.putChunks(resource.id, batch)
-      batch = []
-    }
+    await writer.finish()
+  } catch (err) {
+    // a refused upload is forgotten next: no write of it may land after that
+    await writer.abandon()
+    throw err
   }
-  await store.putChunks(resource.id, batch)
 }

@@ -1,14 +1,22 @@
 import { fetchChunks } from '../../fetch/chunk-fetcher.ts'
 import { SourcePlan, findHolders, findManifest } from '../../fetch/resolve.ts'
 import { DownloadFailedError } from '../../errors.ts'
-import type { FetchProgress, SourceDrop, SourceTally } from '../../fetch/chunk-fetcher.ts'
+import { BatchWriter } from '../../store/batch-writer.ts'
+import type { FetchProgress, FetchResult, SourceDrop, SourceTally } from '../../fetch/chunk-fetcher.ts'
 import type { P2pcdnLibp2p } from '../../node/create-node.ts'
 import type { Selection } from '../../protocols/selection/index.ts'
-import type { ChunkStore, StoredChunk } from '../../store/chunk-store.ts'
+import type { ChunkStore } from '../../store/chunk-store.ts'
 import type { CID } from 'multiformats/cid'
 
-/** Chunks written per atomic LevelDB batch while pre-caching. */
-export const STORE_BATCH = 8
+/** Bytes per atomic LevelDB batch while pre-caching: 8 chunks of the default size. */
+export const STORE_BATCH_BYTES = 2 * 1024 * 1024
+
+/**
+ * Batches LevelDB writes while the download goes on: 2 keeps the store's
+ * thread busy while the next batch is fetched and verified, and at most about
+ * 6 MiB (one 4 MiB chunk a batch: 12 MiB) waits in memory.
+ */
+export const WRITES_AHEAD = 2
 
 /** Other super-peers a download draws from at once before the origin. */
 const MAX_PEER_SOURCES = 2
@@ -53,29 +61,28 @@ export async function downloadResource (init: DownloadInit): Promise<DownloadRes
   }
   const { holders } = await findHolders(node, selection, id, { signal, exclude: node.peerId })
   const plan = new SourcePlan(node, holders, resource, selection, MAX_PEER_SOURCES, { signal, token: init.token })
-  let pending: StoredChunk[] = []
-  const flush = async (): Promise<void> => {
-    const batch = pending
-    pending = []
-    await store.putChunks(id, batch)
+  const writer = new BatchWriter(store, id, { batchBytes: STORE_BATCH_BYTES, ahead: WRITES_AHEAD })
+  let result: FetchResult
+  try {
+    result = await fetchChunks({
+      manifest: resource.manifest,
+      indexes: missing,
+      sources: await plan.next(),
+      fallback: plan.next,
+      onChunk: async (index, data) => {
+        await writer.add({ index, data: data instanceof Uint8Array ? data : data.subarray() })
+      },
+      maxAhead: Number.POSITIVE_INFINITY,
+      onProgress: init.onProgress,
+      onDrop: init.onDrop,
+      signal
+    })
+  } catch (err) {
+    // what was verified is kept: a retry starts after it
+    await writer.finish().catch(() => {})
+    throw err
   }
-  const result = await fetchChunks({
-    manifest: resource.manifest,
-    indexes: missing,
-    sources: await plan.next(),
-    fallback: plan.next,
-    onChunk: async (index, data) => {
-      pending.push({ index, data: data instanceof Uint8Array ? data : data.subarray() })
-      if (pending.length >= STORE_BATCH) {
-        await flush()
-      }
-    },
-    maxAhead: Number.POSITIVE_INFINITY,
-    onProgress: init.onProgress,
-    onDrop: init.onDrop,
-    signal
-  })
-  await flush()
+  await writer.finish()
   if (!store.isHeld(id)) {
     // every chunk arrived, so the store must agree; never report what it does not hold
     throw new DownloadFailedError(`Resource ${id.toString()} is still missing ${store.missingChunks(id).length} chunks after its download`)

@@ -1,0 +1,96 @@
+import type { ChunkStore, StoredChunk } from './chunk-store.ts'
+import type { CID } from 'multiformats/cid'
+
+export interface BatchWriterOptions {
+  /** A batch is written once it holds this many bytes (a larger chunk is a batch of its own). */
+  batchBytes: number
+  /**
+   * Batches being written while more chunks are taken. LevelDB writes on the
+   * thread pool, so fetching and hashing go on meanwhile; the cap is the
+   * backpressure, and bounds what waits in memory to about `ahead + 1` batches.
+   */
+  ahead: number
+}
+
+/**
+ * Writes one resource's verified chunks to the store in atomic batches,
+ * without making the caller wait for each write. A failed write is thrown by
+ * the next `add` or by `finish`, so nothing is reported stored that was not.
+ */
+export class BatchWriter {
+  private readonly store: ChunkStore
+  private readonly id: CID
+  private readonly options: BatchWriterOptions
+  private pending: StoredChunk[] = []
+  private pendingBytes = 0
+  /** Writes under way, oldest first. */
+  private readonly writing: Array<Promise<void>> = []
+  private failure?: Error
+
+  constructor (store: ChunkStore, id: CID, options: BatchWriterOptions) {
+    this.store = store
+    this.id = id
+    this.options = options
+  }
+
+  /** Takes a chunk; waits only while `ahead` batches are already being written. */
+  async add (chunk: StoredChunk): Promise<void> {
+    this.throwIfFailed()
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.data.byteLength
+    if (this.pendingBytes < this.options.batchBytes) {
+      return
+    }
+    this.startWrite()
+    await this.drain(this.options.ahead)
+    this.throwIfFailed()
+  }
+
+  /**
+   * Writes what is left (unless a write failed) and waits for every write
+   * under way; throws the first that failed.
+   */
+  async finish (): Promise<void> {
+    if (this.failure == null) {
+      this.startWrite()
+    }
+    await this.drain(0)
+    this.throwIfFailed()
+  }
+
+  /** Drops what is not yet written and waits for the writes under way; never throws. */
+  async abandon (): Promise<void> {
+    this.pending = []
+    this.pendingBytes = 0
+    await this.drain(0)
+  }
+
+  private async drain (left: number): Promise<void> {
+    while (this.writing.length > left) {
+      await this.writing[0]
+    }
+  }
+
+  private startWrite (): void {
+    const chunks = this.pending
+    this.pending = []
+    this.pendingBytes = 0
+    if (chunks.length === 0) {
+      return
+    }
+    // the store applies writes in the order they were asked for
+    const write: Promise<void> = this.store.putChunks(this.id, chunks).then(
+      () => {},
+      (err: Error) => { this.failure ??= err }
+    ).finally(() => {
+      this.writing.splice(this.writing.indexOf(write), 1)
+    })
+    this.writing.push(write)
+  }
+
+  private throwIfFailed (): void {
+    if (this.failure != null) {
+      throw this.failure
+    }
+  }
+}

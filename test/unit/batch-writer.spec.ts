@@ -1,0 +1,102 @@
+import { strict as assert } from 'node:assert'
+import { BatchWriter } from '../../src/store/batch-writer.ts'
+import { ChunkStore } from '../../src/store/chunk-store.ts'
+import { MANIFEST_VERSION, PRELOADER_SOURCE, encodeResource, sha256Of } from '../../src/content/manifest.ts'
+import { tempDir } from '../helpers.ts'
+import type { Resource } from '../../src/content/manifest.ts'
+
+const CHUNK = 16 * 1024
+
+async function makeResource (chunkCount: number): Promise<{ resource: Resource, chunks: Uint8Array[] }> {
+  const chunks = Array.from({ length: chunkCount }, (_, i) => new Uint8Array(CHUNK).fill(i + 1))
+  const resource = await encodeResource({
+    version: MANIFEST_VERSION,
+    name: 'r',
+    mediaType: 'application/octet-stream',
+    size: BigInt(chunkCount * CHUNK),
+    chunkSize: CHUNK,
+    chunkHashes: chunks.map(c => sha256Of(c)),
+    source: PRELOADER_SOURCE
+  })
+  return { resource, chunks }
+}
+
+describe('batch writer', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let store: ChunkStore
+  beforeEach(async () => {
+    dir = await tempDir()
+    store = await ChunkStore.open(dir.path)
+  })
+  afterEach(async () => {
+    await store.close()
+    await dir.remove()
+  })
+
+  it('goes on while a batch is written, and stores every chunk by the end', async () => {
+    const { resource, chunks } = await makeResource(10)
+    await store.addResource(resource)
+    const writer = new BatchWriter(store, resource.id, { batchBytes: 4 * CHUNK, ahead: 2 })
+    for (let index = 0; index < 8; index++) {
+      await writer.add({ index, data: chunks[index] })
+    }
+    // two batches asked for, neither waited on: LevelDB writes on its own thread
+    assert.deepEqual(store.missingChunks(resource.id), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    for (let index = 8; index < 10; index++) {
+      await writer.add({ index, data: chunks[index] })
+    }
+    await writer.finish()
+    assert.equal(store.isHeld(resource.id), true)
+    for (let index = 0; index < 10; index++) {
+      assert.ok(Buffer.from(chunks[index]).equals(await store.getChunk(resource.id, index) ?? Buffer.alloc(0)))
+    }
+  })
+
+  it('waits once `ahead` batches are being written', async () => {
+    const { resource, chunks } = await makeResource(9)
+    await store.addResource(resource)
+    const writer = new BatchWriter(store, resource.id, { batchBytes: 3 * CHUNK, ahead: 1 })
+    for (let index = 0; index < 6; index++) {
+      await writer.add({ index, data: chunks[index] })
+    }
+    // the second batch's add waited for the first batch, not for itself
+    assert.deepEqual(store.missingChunks(resource.id), [3, 4, 5, 6, 7, 8])
+    const none = new BatchWriter(store, resource.id, { batchBytes: 3 * CHUNK, ahead: 0 })
+    for (let index = 6; index < 9; index++) {
+      await none.add({ index, data: chunks[index] })
+    }
+    // with none ahead, add waits for its own batch (the store writes in order: the first writer's second batch too)
+    assert.deepEqual(store.missingChunks(resource.id), [])
+    await writer.finish()
+    assert.equal(store.isHeld(resource.id), true)
+  })
+
+  it('a chunk as large as a batch is written at once', async () => {
+    const { resource, chunks } = await makeResource(2)
+    await store.addResource(resource)
+    const writer = new BatchWriter(store, resource.id, { batchBytes: CHUNK / 2, ahead: 0 })
+    await writer.add({ index: 1, data: chunks[1] })
+    assert.deepEqual(store.missingChunks(resource.id), [0])
+  })
+
+  it('throws a failed write from the next add and from finish', async () => {
+    const { resource, chunks } = await makeResource(4)
+    // never added to the store: every write of it fails
+    const writer = new BatchWriter(store, resource.id, { batchBytes: 2 * CHUNK, ahead: 2 })
+    await writer.add({ index: 0, data: chunks[0] })
+    await writer.add({ index: 1, data: chunks[1] })
+    await assert.rejects(writer.finish(), { name: 'ResourceNotFoundError' })
+    await assert.rejects(writer.add({ index: 2, data: chunks[2] }), { name: 'ResourceNotFoundError' })
+  })
+
+  it('abandon drops what is not written and waits for what is', async () => {
+    const { resource, chunks } = await makeResource(4)
+    await store.addResource(resource)
+    const writer = new BatchWriter(store, resource.id, { batchBytes: 2 * CHUNK, ahead: 2 })
+    for (let index = 0; index < 3; index++) {
+      await writer.add({ index, data: chunks[index] })
+    }
+    await writer.abandon()
+    assert.deepEqual(store.missingChunks(resource.id), [2, 3])
+  })
+})
