@@ -22,6 +22,8 @@
 //            super-peer writes them (a BatchWriter of its batch size and writes ahead), after an untimed pass
 //            into a store deleted again; nothing fetched or verified; says which LevelDB binary ran
 // --encryption tls|noise picks what the libp2p client offers.
+// --warm (chunk, protocol, bare): time a second transfer in the same process, after an untimed one;
+// --server-pid p: report that process's CPU over the timed transfer alone.
 import './gc.js'
 import { parseArgs } from 'node:util'
 import { readFile, rm } from 'node:fs/promises'
@@ -39,6 +41,7 @@ import { STORE_BATCH_BYTES, WRITES_AHEAD } from '../dist/src/roles/super-peer/do
 import { BatchWriter } from '../dist/src/store/batch-writer.js'
 import { ChunkStore } from '../dist/src/store/chunk-store.js'
 import { levelDbBinary } from '../dist/src/store/level.js'
+import { cpuMsOf } from './lib.js'
 
 const { positionals: [mode], values } = parseArgs({
   allowPositionals: true,
@@ -55,7 +58,9 @@ const { positionals: [mode], values } = parseArgs({
     file: { type: 'string' },
     dir: { type: 'string' },
     span: { type: 'string', default: String(4 * 1024 * 1024) },
-    rate: { type: 'string' }
+    rate: { type: 'string' },
+    warm: { type: 'boolean', default: false },
+    'server-pid': { type: 'string' }
   }
 })
 const encryption = [values.encryption]
@@ -64,6 +69,27 @@ const ONE_BYTE_PROTOCOL = '/p2pcdn-bench/one-byte/1.0.0'
 
 const print = (result) => { process.stdout.write(`${JSON.stringify(result)}\n`) }
 const cpuMsSince = (start) => { const used = process.cpuUsage(start); return (used.user + used.system) / 1000 }
+
+/**
+ * Times one `transfer` (its result plus ms and cpuMs). With --warm, after an
+ * untimed one in this process: a long-lived node's steady state, its code
+ * compiled, rather than a fresh process's first transfer.
+ */
+async function timed (transfer) {
+  if (values.warm) {
+    await transfer()
+  }
+  // the server's CPU over the timed transfer alone, when the warm-up's would count too
+  const server = values['server-pid'] == null ? undefined : Number(values['server-pid'])
+  const serverBefore = server == null ? 0 : await cpuMsOf(server)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const result = await transfer()
+  const ms = performance.now() - started
+  const cpuMs = cpuMsSince(cpu)
+  const serverCpuMs = server == null ? undefined : await cpuMsOf(server) - serverBefore
+  return { ...result, ms, cpuMs, serverCpuMs }
+}
 
 async function newNode () {
   const node = await createNode({ listen: [], dhtClientMode: true, encryption })
@@ -174,51 +200,45 @@ if (mode === 'http') {
   const node = await newNode()
   const addr = multiaddr(values.target)
   await node.dial(addr)
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  const stream = await node.dialProtocol(addr, BARE_PROTOCOL)
-  const bytes = await countBytes(stream, Number(values.bytes))
-  const ms = performance.now() - started
-  const cpuMs = cpuMsSince(cpu)
-  stream.abort(new Error('done'))
+  print(await timed(async () => {
+    const stream = await node.dialProtocol(addr, BARE_PROTOCOL)
+    const bytes = await countBytes(stream, Number(values.bytes))
+    stream.abort(new Error('done'))
+    return { bytes }
+  }))
   await node.stop()
-  print({ ms, bytes, cpuMs })
 } else if (mode === 'chunk') {
   const node = await newNode()
   const resource = await loadResource()
   const addrs = values.target.split(',').map(a => multiaddr(a))
   await Promise.all(addrs.map(async a => node.dial(a)))
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  const sources = await Promise.all(addrs.map(async a => PeerSource.open(node, peerOf(a), resource, 'super-peer')))
-  const latencies = []
-  const bytes = await fetchTimed(resource, sources, resource.manifest.chunkHashes.map((_, i) => i), latencies, Number(values.rate ?? Infinity))
-  const ms = performance.now() - started
-  const cpuMs = cpuMsSince(cpu)
+  print(await timed(async () => {
+    const sources = await Promise.all(addrs.map(async a => PeerSource.open(node, peerOf(a), resource, 'super-peer')))
+    const latencies = []
+    const bytes = await fetchTimed(resource, sources, resource.manifest.chunkHashes.map((_, i) => i), latencies, Number(values.rate ?? Infinity))
+    return { bytes, latencies }
+  }))
   await node.stop()
-  print({ ms, bytes, cpuMs, latencies })
 } else if (mode === 'protocol') {
   const node = await newNode()
   const resource = await loadResource()
   const addr = multiaddr(values.target)
   await node.dial(addr)
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  const session = await ChunkSession.open(node, addr, resource.id, { chunkSize: resource.manifest.chunkSize })
-  const chunks = resource.manifest.chunkHashes.length
-  let next = 0
-  let bytes = 0
-  await Promise.all(Array.from({ length: session.window }, async () => {
-    for (let index = next++; index < chunks; index = next++) {
-      const data = await session.request(index)
-      bytes += data.byteLength
-    }
+  print(await timed(async () => {
+    const session = await ChunkSession.open(node, addr, resource.id, { chunkSize: resource.manifest.chunkSize })
+    const chunks = resource.manifest.chunkHashes.length
+    let next = 0
+    let bytes = 0
+    await Promise.all(Array.from({ length: session.window }, async () => {
+      for (let index = next++; index < chunks; index = next++) {
+        const data = await session.request(index)
+        bytes += data.byteLength
+      }
+    }))
+    await session.close()
+    return { bytes }
   }))
-  await session.close()
-  const ms = performance.now() - started
-  const cpuMs = cpuMsSince(cpu)
   await node.stop()
-  print({ ms, bytes, cpuMs })
 } else if (mode === 'viewers') {
   const resource = await loadResource()
   const addr = multiaddr(values.target)

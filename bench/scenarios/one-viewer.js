@@ -1,7 +1,9 @@
 // Scenario 1: one viewer ← one super-peer holding the resource. The chunk
 // protocol against a bare libp2p stream on the same stack (its ceiling), over
 // TLS and over noise, and against node:http serving the same bytes from a file;
-// and the same bytes published in 1 MiB chunks, the publisher's choice.
+// and the same bytes published in 1 MiB chunks, the publisher's choice. The
+// clients are fresh processes (a `p2pcdn get`); the "warm process" cases time a
+// second transfer in one process, as a viewer embedded in a long-lived app runs.
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MB, NO_CACHE, fmt, fmtSpread, here, interleave, runChild, spread, startChild, storeResource, table, transferRound, transferSummary } from '../lib.js'
@@ -9,6 +11,9 @@ import { MB, NO_CACHE, fmt, fmtSpread, here, interleave, runChild, spread, start
 export const title = '1. One viewer ← one super-peer'
 
 const LARGE_CHUNK = 1024 * 1024
+const WARM_BARE = 'bare libp2p stream, tls, warm process'
+const WARM_CHUNK = 'chunk protocol, tls, from the memory cache, warm process'
+const WARM_PROTOCOL = 'chunk protocol alone, tls, from the memory cache, warm process'
 
 export async function run ({ prepared, size, rounds, label, before, dir }) {
   const server = join(here, 'server.js')
@@ -34,6 +39,11 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
   }
   cases['chunk protocol, tls, from the memory cache'] = { server: hot, args: hotArgs }
   cases['chunk protocol alone, tls, from the memory cache (nothing verified: not a viewer)'] = { server: hot, args: ['protocol', ...hotArgs.slice(1)] }
+  // a viewer embedded in a long-lived app: each timed after an untimed transfer in its process
+  const warm = (server) => ['--warm', '--server-pid', String(server.pid)]
+  cases[WARM_BARE] = { server: bare, args: [...cases['bare libp2p stream, tls'].args, ...warm(bare)] }
+  cases[WARM_CHUNK] = { server: hot, args: [...hotArgs, ...warm(hot)] }
+  cases[WARM_PROTOCOL] = { server: hot, args: ['protocol', ...hotArgs.slice(1), ...warm(hot)] }
   cases['chunk protocol, tls, 1 MiB chunks'] = { server: largeServer, args: ['chunk', '--target', largeServer.info.multiaddrs[0], '--manifest', large.manifestFile, '--id', large.id, '--encryption', 'tls'] }
   cases['node:http (plaintext)'] = { server: http, args: ['http', '--target', http.info.url] }
   if (before != null) {
@@ -65,6 +75,8 @@ export async function run ({ prepared, size, rounds, label, before, dir }) {
     'chunk tls from the memory cache ÷ bare, tls (goal ≥ 0.95)': ratio('chunk protocol, tls, from the memory cache', 'bare libp2p stream, tls'),
     'chunk tls from the memory cache ÷ node:http (goal ≥ 0.5)': ratio('chunk protocol, tls, from the memory cache', 'node:http (plaintext)'),
     'chunk protocol alone, from the memory cache ÷ bare, tls (what verifying leaves out)': ratio('chunk protocol alone, tls, from the memory cache (nothing verified: not a viewer)', 'bare libp2p stream, tls'),
+    'warm processes: chunk tls from the memory cache ÷ bare, tls (goal ≥ 0.95)': ratio(WARM_CHUNK, WARM_BARE),
+    'warm processes: chunk protocol alone ÷ bare, tls': ratio(WARM_PROTOCOL, WARM_BARE),
     'chunk tls, 1 MiB ÷ 256 KiB chunks, MB/s': ratio('chunk protocol, tls, 1 MiB chunks', 'chunk protocol, tls'),
     'chunk tls, 1 MiB ÷ 256 KiB chunks, server CPU-s': summary['chunk protocol, tls, 1 MiB chunks'].serverCpuS.median / summary['chunk protocol, tls'].serverCpuS.median
   }
