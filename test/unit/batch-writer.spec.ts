@@ -71,6 +71,33 @@ describe('batch writer', () => {
     assert.equal(store.isHeld(resource.id), true)
   })
 
+  it('keeps at most `ahead + 1` writes under way however many callers add at once', async () => {
+    const { resource, chunks } = await makeResource(64)
+    await store.addResource(resource)
+    let underWay = 0
+    let most = 0
+    const putChunks = store.putChunks.bind(store)
+    store.putChunks = async (id, batch) => {
+      most = Math.max(most, ++underWay)
+      try {
+        return await putChunks(id, batch)
+      } finally {
+        underWay--
+      }
+    }
+    const writer = new BatchWriter(store, resource.id, { batchBytes: 2 * CHUNK, ahead: 1 })
+    // eight callers, as a fetch's lanes call onChunk, each adding its own eight chunks
+    await Promise.all(Array.from({ length: 8 }, async (_, lane) => {
+      for (let index = lane; index < 64; index += 8) {
+        await writer.add({ index, data: chunks[index] })
+      }
+    }))
+    await writer.finish()
+    assert.ok(most <= 2, `${most} writes were under way at once`)
+    assert.equal(store.isHeld(resource.id), true)
+    await assert.rejects(writer.add({ index: 0, data: chunks[0] }), /after the batch writer finished/)
+  })
+
   it('a chunk as large as a batch is written at once', async () => {
     const { resource, chunks } = await makeResource(2)
     await store.addResource(resource)
@@ -79,14 +106,18 @@ describe('batch writer', () => {
     assert.deepEqual(store.missingChunks(resource.id), [0])
   })
 
-  it('throws a failed write from the next add and from finish', async () => {
+  it('throws a failed write from the add that waits for it, from later adds and from finish', async () => {
     const { resource, chunks } = await makeResource(4)
     // never added to the store: every write of it fails
-    const writer = new BatchWriter(store, resource.id, { batchBytes: 2 * CHUNK, ahead: 2 })
-    await writer.add({ index: 0, data: chunks[0] })
-    await writer.add({ index: 1, data: chunks[1] })
-    await assert.rejects(writer.finish(), { name: 'ResourceNotFoundError' })
-    await assert.rejects(writer.add({ index: 2, data: chunks[2] }), { name: 'ResourceNotFoundError' })
+    const waiting = new BatchWriter(store, resource.id, { batchBytes: 2 * CHUNK, ahead: 0 })
+    await waiting.add({ index: 0, data: chunks[0] })
+    await assert.rejects(waiting.add({ index: 1, data: chunks[1] }), { name: 'ResourceNotFoundError' })
+    await assert.rejects(waiting.add({ index: 2, data: chunks[2] }), { name: 'ResourceNotFoundError' })
+    await assert.rejects(waiting.finish(), { name: 'ResourceNotFoundError' })
+    const ahead = new BatchWriter(store, resource.id, { batchBytes: 2 * CHUNK, ahead: 2 })
+    await ahead.add({ index: 0, data: chunks[0] })
+    await ahead.add({ index: 1, data: chunks[1] })
+    await assert.rejects(ahead.finish(), { name: 'ResourceNotFoundError' })
   })
 
   it('abandon drops what is not written and waits for what is', async () => {

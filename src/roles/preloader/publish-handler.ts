@@ -22,7 +22,7 @@ export interface PublishContext {
 /** Bytes written to LevelDB per atomic batch while receiving an upload: 16 chunks of the default size. */
 export const UPLOAD_BATCH_BYTES = 4 * 1024 * 1024
 
-/** Batches being written while the upload is read on: at most about 8 MiB waits in memory. */
+/** Batches being written while the upload is read on: at most two being written and one filled, 12 MiB. */
 const UPLOAD_WRITES_AHEAD = 1
 
 class PublishRefused extends Error {

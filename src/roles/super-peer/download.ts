@@ -12,9 +12,11 @@ import type { CID } from 'multiformats/cid'
 export const STORE_BATCH_BYTES = 2 * 1024 * 1024
 
 /**
- * Batches LevelDB writes while the download goes on: 2 keeps the store's
- * thread busy while the next batch is fetched and verified, and at most about
- * 6 MiB (one 4 MiB chunk a batch: 12 MiB) waits in memory.
+ * Batches LevelDB writes while the download goes on: the store's thread
+ * writes while the next batch is fetched and verified (on two cores this did
+ * not measurably speed an ingest: bench/RESULTS.md, scenario 5). At most three
+ * batches are being written and one filled: 8 MiB of 256 KiB chunks, 16 MiB
+ * of 4 MiB ones (a batch of its own each).
  */
 export const WRITES_AHEAD = 2
 
