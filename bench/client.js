@@ -200,31 +200,34 @@ if (mode === 'http') {
   const node = await newNode()
   const addr = multiaddr(values.target)
   await node.dial(addr)
-  print(await timed(async () => {
+  const result = await timed(async () => {
     const stream = await node.dialProtocol(addr, BARE_PROTOCOL)
     const bytes = await countBytes(stream, Number(values.bytes))
     stream.abort(new Error('done'))
     return { bytes }
-  }))
+  })
+  // printed after the node stops: the runner takes a result line as the end of the run
   await node.stop()
+  print(result)
 } else if (mode === 'chunk') {
   const node = await newNode()
   const resource = await loadResource()
   const addrs = values.target.split(',').map(a => multiaddr(a))
   await Promise.all(addrs.map(async a => node.dial(a)))
-  print(await timed(async () => {
+  const result = await timed(async () => {
     const sources = await Promise.all(addrs.map(async a => PeerSource.open(node, peerOf(a), resource, 'super-peer')))
     const latencies = []
     const bytes = await fetchTimed(resource, sources, resource.manifest.chunkHashes.map((_, i) => i), latencies, Number(values.rate ?? Infinity))
     return { bytes, latencies }
-  }))
+  })
   await node.stop()
+  print(result)
 } else if (mode === 'protocol') {
   const node = await newNode()
   const resource = await loadResource()
   const addr = multiaddr(values.target)
   await node.dial(addr)
-  print(await timed(async () => {
+  const result = await timed(async () => {
     const session = await ChunkSession.open(node, addr, resource.id, { chunkSize: resource.manifest.chunkSize })
     const chunks = resource.manifest.chunkHashes.length
     let next = 0
@@ -237,8 +240,9 @@ if (mode === 'http') {
     }))
     await session.close()
     return { bytes }
-  }))
+  })
   await node.stop()
+  print(result)
 } else if (mode === 'viewers') {
   const resource = await loadResource()
   const addr = multiaddr(values.target)
