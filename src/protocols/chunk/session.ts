@@ -1,9 +1,9 @@
 import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest } from './pb.ts'
 import { CHUNK_PROTOCOL, CHUNK_TIMEOUT, DEFAULT_PIPELINE_WINDOW, MAX_HEADER_LENGTH, OPEN_TIMEOUT } from './constants.ts'
-import { AnswerParser } from './answer-parser.ts'
 import { AccessDeniedError, NotHeldError, ProtocolError, RemoteError, TimeoutError } from '../../errors.ts'
 import { FramedStream, encodeFrame } from '../../wire/framing.ts'
 import { withTimeout } from '../../wire/request.ts'
+import { FrameParser } from '../../wire/frame-parser.ts'
 import { UnexpectedEOFError } from '@libp2p/utils'
 import type { DialTarget } from '../../wire/request.ts'
 import type { AbortOptions, Libp2p, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
@@ -41,7 +41,7 @@ export class ChunkSession {
   readonly stream: Stream
   private readonly chunkSize: number
   private readonly chunkTimeout: number
-  private readonly parser: AnswerParser
+  private readonly parser: FrameParser<ChunkHeader>
   private readonly waiting: Waiting[] = []
   /** Runs out when the answer at the head of the line takes longer than `chunkTimeout`. */
   private clock?: ReturnType<typeof setTimeout>
@@ -80,10 +80,11 @@ export class ChunkSession {
     this.window = options.window ?? DEFAULT_PIPELINE_WINDOW
     this.chunkSize = options.chunkSize
     this.chunkTimeout = options.chunkTimeout ?? CHUNK_TIMEOUT
-    this.parser = new AnswerParser({
+    this.parser = new FrameParser({
+      codec: ChunkHeader,
       maxHeaderLength: MAX_HEADER_LENGTH,
       onHeader: (header) => this.checkHeader(header),
-      onAnswer: (data) => { this.answered(data) }
+      onBody: (data) => { this.answered(data) }
     })
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('end', this.onEnd)
@@ -193,7 +194,7 @@ export class ChunkSession {
    * now, so a request made in between cannot turn an idle end into a fault.
    */
   private readonly onEnd = (): void => {
-    if (this.waiting.length === 0 && !this.parser.midAnswer) {
+    if (this.waiting.length === 0 && !this.parser.midFrame) {
       this.ending()
     } else {
       queueMicrotask(this.ending)
@@ -209,12 +210,12 @@ export class ChunkSession {
       return
     }
     const head = this.waiting[0]
-    if (head == null && !this.parser.midAnswer) {
+    if (head == null && !this.parser.midFrame) {
       // not a fault: the holder ends streams left idle
       this.ended = new RemoteError('Holder ended the stream')
       return
     }
-    if (!this.parser.midAnswer) {
+    if (!this.parser.midFrame) {
       // between answers, as a holder shutting down ends its streams
       this.fail(new ProtocolError(`Stream ended before the answer to chunk ${head.index}`))
       return
@@ -230,7 +231,7 @@ export class ChunkSession {
     }
     if (evt.error == null) {
       this.onEnd()
-    } else if (this.waiting.length === 0 && !this.parser.midAnswer) {
+    } else if (this.waiting.length === 0 && !this.parser.midFrame) {
       // a stream reset while nothing was asked (a connection lost under a paused
       // player) is reopened on the next request, not held against the holder
       this.ended ??= evt.error

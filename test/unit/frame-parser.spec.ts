@@ -1,23 +1,24 @@
 import { strict as assert } from 'node:assert'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { AnswerParser } from '../../src/protocols/chunk/answer-parser.ts'
+import { FrameParser } from '../../src/wire/frame-parser.ts'
 import { ChunkHeader } from '../../src/protocols/chunk/pb.ts'
 import { encodeFrame } from '../../src/wire/framing.ts'
 
 interface Parsed {
   headers: ChunkHeader[]
   answers: Uint8Array[]
-  parser: AnswerParser
+  parser: FrameParser<ChunkHeader>
 }
 
 function parser (maxHeaderLength = 1024): Parsed {
   const parsed: Parsed = {
     headers: [],
     answers: [],
-    parser: new AnswerParser({
+    parser: new FrameParser({
+      codec: ChunkHeader,
       maxHeaderLength,
       onHeader: (header) => { parsed.headers.push(header); return header.length },
-      onAnswer: (data) => { parsed.answers.push(data.subarray()) }
+      onBody: (data) => { parsed.answers.push(data.subarray()) }
     })
   }
   return parsed
@@ -44,7 +45,7 @@ function fourAnswers (): { wire: Uint8Array, bodies: Uint8Array[] } {
   return { wire, bodies }
 }
 
-describe('chunk answers parsed as they arrive', () => {
+describe('frames parsed as they arrive: chunk answers', () => {
   it('reads the same answers however the stream is cut: at every byte, and byte by byte', () => {
     const { wire, bodies } = fourAnswers()
     const cuts = [...Array.from({ length: 260 }, (_, i) => i), ...Array.from({ length: 260 }, (_, i) => wire.byteLength - 260 + i), 10_000]
@@ -54,7 +55,7 @@ describe('chunk answers parsed as they arrive', () => {
       p.push(new Uint8ArrayList(wire.subarray(cut, cut + 3), wire.subarray(cut + 3)))
       assert.deepEqual(headers.map(h => h.index), [0, 5, 6, 7], `cut at ${cut}`)
       assert.deepEqual(answers, bodies, `cut at ${cut}`)
-      assert.equal(p.midAnswer, false)
+      assert.equal(p.midFrame, false)
     }
     const { parser: p, answers } = parser()
     for (let i = 0; i < wire.byteLength; i++) {
@@ -67,17 +68,17 @@ describe('chunk answers parsed as they arrive', () => {
     const { wire } = fourAnswers()
     const { parser: p, answers } = parser()
     p.push(wire.subarray(0, 1))
-    assert.equal(p.midAnswer, false, 'after an answer of one byte, a zero-length header')
+    assert.equal(p.midFrame, false, 'after an answer of one byte, a zero-length header')
     assert.equal(answers.length, 1)
     p.push(wire.subarray(1, 2))
-    assert.equal(p.midAnswer, true, 'after the length prefix')
+    assert.equal(p.midFrame, true, 'after the length prefix')
     p.push(wire.subarray(2, 4))
-    assert.equal(p.midAnswer, true, 'within the header')
+    assert.equal(p.midFrame, true, 'within the header')
     p.push(wire.subarray(4, 20_000))
-    assert.equal(p.midAnswer, true, 'within the bytes')
+    assert.equal(p.midFrame, true, 'within the bytes')
     const second = answer(5, Uint8Array.from({ length: 20_000 }, (_, i) => i * 31))
     p.push(wire.subarray(20_000, 1 + second.byteLength))
-    assert.equal(p.midAnswer, false, 'between answers')
+    assert.equal(p.midFrame, false, 'between answers')
   })
 
   it('refuses a header longer than the limit, a prefix longer than five bytes, and a header that does not decode, and stays refused', () => {
@@ -91,7 +92,8 @@ describe('chunk answers parsed as they arrive', () => {
 
   it('stops at a header its owner refuses, before taking any of its bytes', () => {
     const taken: Uint8Array[] = []
-    const p = new AnswerParser({
+    const p = new FrameParser({
+      codec: ChunkHeader,
       maxHeaderLength: 1024,
       onHeader: (header) => {
         if (header.index !== 0) {
@@ -99,7 +101,7 @@ describe('chunk answers parsed as they arrive', () => {
         }
         return header.length
       },
-      onAnswer: (data) => { taken.push(data.subarray()) }
+      onBody: (data) => { taken.push(data.subarray()) }
     })
     assert.throws(() => { p.push(new Uint8ArrayList(answer(0, Uint8Array.of(1, 2)), answer(3, Uint8Array.of(9)))) }, /got chunk 3/)
     assert.deepEqual(taken, [Uint8Array.of(1, 2)])

@@ -1,57 +1,59 @@
 import { Uint8ArrayList } from 'uint8arraylist'
-import { ChunkHeader } from './pb.ts'
-import { ProtocolError } from '../../errors.ts'
+import { ProtocolError } from '../errors.ts'
+import type { Decoder } from './framing.ts'
 
-export interface AnswerParserInit {
+export interface FrameParserInit<T> {
+  /** Decodes a frame's header. */
+  codec: Decoder<T>
   /** Longest encoded header accepted; a longer length prefix is a ProtocolError. */
   maxHeaderLength: number
   /**
-   * Checks a decoded header against the request it answers and returns how
-   * many chunk bytes follow it. Throwing stops the parser for good.
+   * Takes a decoded header (checking it against what the owner expects) and
+   * returns how many raw bytes follow it. Throwing stops the parser for good.
    */
-  onHeader(header: ChunkHeader): number
-  /** A whole answer's bytes, as the pieces they arrived in. */
-  onAnswer(data: Uint8ArrayList): void
+  onHeader(header: T): number
+  /** A frame's raw bytes, as the pieces they arrived in (none for a frame that announced none). */
+  onBody?(data: Uint8ArrayList): void
 }
 
 /** A uint32 never needs more than five varint bytes. */
 const MAX_VARINT_BYTES = 5
 
 /**
- * Parses chunk answers (a length-prefixed ChunkHeader, then its bytes) from
- * stream messages as they arrive, in the stream's own event.
+ * Parses frames (a length-prefixed protobuf header, then as many raw bytes as
+ * the header announces) from stream messages as they arrive, in the stream's
+ * own event: chunk answers on a viewer, chunk requests on a server.
  *
  * Awaited reads cost a promise and a signal race for every piece of every
  * chunk, and two or more reads for each header: a viewer spent about as much
  * CPU on them as on hashing the chunk (bench/RESULTS.md, scenario 1). Here a
- * chunk's pieces are only listed, never copied, and nothing waits but the
- * request's own promise.
+ * frame's pieces are only listed, never copied, and nothing waits.
  */
-export class AnswerParser {
-  private readonly init: AnswerParserInit
-  /** Bytes of the length prefix read so far (0 between answers). */
+export class FrameParser<T> {
+  private readonly init: FrameParserInit<T>
+  /** Bytes of the length prefix read so far (0 between frames). */
   private prefixBytes = 0
   private headerLength = 0
   /** The header's bytes when it arrives split over messages. */
   private header?: Uint8ArrayList
-  /** Chunk bytes still to come for the answer being read, or -1 while reading a header. */
+  /** Raw bytes still to come for the frame being read, or -1 while reading a header. */
   private remaining = -1
   private body = new Uint8ArrayList()
   private broken = false
 
-  constructor (init: AnswerParserInit) {
+  constructor (init: FrameParserInit<T>) {
     this.init = init
   }
 
-  /** True once any byte of an answer not yet whole has arrived. */
-  get midAnswer (): boolean {
+  /** True once any byte of a frame not yet whole has arrived. */
+  get midFrame (): boolean {
     return this.prefixBytes > 0 || this.remaining >= 0
   }
 
   /** Takes the next bytes of the stream. Throws on malformed input, and for good after. */
   push (data: Uint8Array | Uint8ArrayList): void {
     if (this.broken) {
-      throw new ProtocolError('Chunk answers stopped after an earlier fault')
+      throw new ProtocolError('Parsing stopped after an earlier fault')
     }
     try {
       if (data instanceof Uint8Array) {
@@ -86,7 +88,7 @@ export class AnswerParser {
     this.body.append(take === piece.byteLength ? piece : piece.subarray(offset, offset + take))
     this.remaining -= take
     if (this.remaining === 0) {
-      this.finishAnswer()
+      this.finishBody()
     }
     return offset + take
   }
@@ -131,22 +133,25 @@ export class AnswerParser {
     this.prefixBytes = 0
     this.headerLength = 0
     this.header = undefined
-    let header: ChunkHeader
+    let header: T
     try {
-      header = ChunkHeader.decode(bytes)
+      header = this.init.codec.decode(bytes)
     } catch (err: any) {
       throw new ProtocolError(`Malformed message: ${err.message}`)
     }
     this.remaining = this.init.onHeader(header)
     if (this.remaining === 0) {
-      this.finishAnswer()
+      this.finishBody()
     }
   }
 
-  private finishAnswer (): void {
+  private finishBody (): void {
+    this.remaining = -1
+    if (this.init.onBody == null) {
+      return
+    }
     const data = this.body
     this.body = new Uint8ArrayList()
-    this.remaining = -1
-    this.init.onAnswer(data)
+    this.init.onBody(data)
   }
 }
