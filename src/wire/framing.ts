@@ -17,12 +17,6 @@ export interface ReadMessageOptions<T> extends AbortOptions {
   /** Largest encoded message accepted; longer prefixes reset the stream. */
   maxLength: number
   limits?: DecodeOptions<T>['limits']
-  /**
-   * Called once the first byte of a message has arrived. A peer quiet between
-   * messages is fine; one that began a message and stalled is a slow-loris, so
-   * a caller with a `Deadline` re-arms it here for the rest of the message.
-   */
-  onMessageStart?(): void
 }
 
 export interface FramedStreamInit {
@@ -95,7 +89,6 @@ export class FramedStream {
     if (first == null) {
       return null
     }
-    options.onMessageStart?.()
     const length = await this.readLength(first, options)
     if (length > options.maxLength) {
       throw new ProtocolError(`Message of ${length} bytes exceeds the limit of ${options.maxLength}`)
@@ -143,17 +136,8 @@ export class FramedStream {
    * not a growing queue.
    */
   async writeBytes (data: Uint8Array | Uint8ArrayList, options: AbortOptions = {}): Promise<void> {
-    if (this.stream.send(data)) {
-      return
-    }
-    // false with an empty buffer: the muxer took every byte and its socket is
-    // full; the next send queues behind that and waits here in turn
-    while (this.stream.writeBufferLength > 0 && this.stream.writeStatus === 'writable') {
-      await drained(this.stream, options)
-    }
-    // an abort empties the buffer too (and says 'idle' before 'close')
-    if (this.stream.writeStatus !== 'writable') {
-      throw new ProtocolError(`Stream ${this.stream.status} before its bytes were sent`)
+    if (!this.stream.send(data)) {
+      await sent(this.stream, options)
     }
   }
 
@@ -218,6 +202,22 @@ export function encodeFrame (message: Uint8Array): Uint8Array {
   frame.set(prefix, 0)
   frame.set(message, prefix.length)
   return frame
+}
+
+/**
+ * After a `send` that returned false: waits until every byte of ours has left
+ * the stream's write buffer, or throws when the stream stopped first.
+ */
+export async function sent (stream: Stream, options: AbortOptions = {}): Promise<void> {
+  // false with an empty buffer: the muxer took every byte and its socket is
+  // full; the next send queues behind that and waits here in turn
+  while (stream.writeBufferLength > 0 && stream.writeStatus === 'writable') {
+    await drained(stream, options)
+  }
+  // an abort empties the buffer too (and says 'idle' before 'close')
+  if (stream.writeStatus !== 'writable') {
+    throw new ProtocolError(`Stream ${stream.status} before its bytes were sent`)
+  }
 }
 
 /**

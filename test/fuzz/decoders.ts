@@ -3,7 +3,11 @@ import { addrsFromBytes, peerIdFromBytes } from '../../src/wire/peers.ts'
 import { decodeManifestBytes, verifyChunk, verifyManifest } from '../../src/content/manifest.ts'
 import { parseResourceId, resourceIdFromBytes, resourceIdOf } from '../../src/content/resource-id.ts'
 import { decodeResourceSet } from '../../src/content/resource-set.ts'
-import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest, MAX_HEADER_LENGTH, MAX_OPEN_LENGTH, MAX_REQUEST_LENGTH, SERVER_READ_BUFFER, DEFAULT_PIPELINE_WINDOW } from '../../src/protocols/chunk/index.ts'
+import { ChunkHeader, ChunkOpen, ChunkOpenResponse, MAX_HEADER_LENGTH, MAX_OPEN_LENGTH, MAX_QUEUED_REQUESTS, MAX_REQUEST_LENGTH, SERVER_READ_BUFFER, DEFAULT_PIPELINE_WINDOW } from '../../src/protocols/chunk/index.ts'
+import { RequestReader } from '../../src/protocols/chunk/request-reader.ts'
+import { FrameParser } from '../../src/wire/frame-parser.ts'
+import { Deadline } from '../../src/wire/deadline.ts'
+import { ProtocolError } from '../../src/errors.ts'
 import { lookupHandler, lookupRequest, MAX_HOLDERS } from '../../src/protocols/lookup/index.ts'
 import { manifestHandler, manifestRequest, ManifestResponse } from '../../src/protocols/manifest/index.ts'
 import { precacheHandler, precacheRequest, MAX_PRECACHE_ENTRIES } from '../../src/protocols/precache/index.ts'
@@ -41,8 +45,6 @@ interface FramedSpec<T> {
   limits?: DecodeOptions<T>['limits']
   init?: FramedStreamInit
   repeated?: RepeatedField[]
-  /** The read the node does: `readOrEnd` where a clean end between messages is normal. */
-  orEnd?: boolean
   /** What the node does with the message next, where that parses remote bytes further. */
   then?(message: T): unknown
 }
@@ -62,9 +64,77 @@ function framed<T> (spec: FramedSpec<T>): DecoderTarget {
       stream.deliver(input, randomCuts(prng, input.byteLength))
       stream.end()
       const options = { maxLength: spec.maxLength, limits: spec.limits }
-      const message = spec.orEnd === true ? await reader.readOrEnd(spec.codec, options) : await reader.read(spec.codec, options)
-      if (message != null) {
-        await spec.then?.(message)
+      const message = await reader.read(spec.codec, options)
+      await spec.then?.(message)
+    }
+  }
+}
+
+/**
+ * Chunk requests as a server reads them: parsed in the stream's events and
+ * taken in order until the viewer ends the stream. The timeouts are longer
+ * than the decode bound, so a reader that never ends shows as a hang.
+ */
+function chunkRequests (seeds: Uint8Array[]): DecoderTarget {
+  const shape: FrameShape = { seeds, maxLength: MAX_REQUEST_LENGTH }
+  return {
+    name: 'chunk/ChunkRequest',
+    generate: (prng) => mutateFrame(prng, shape),
+    run: async (input, prng) => {
+      const stream = new WireStream()
+      const deadline = new Deadline()
+      const requests = new RequestReader(stream, { maxRequestLength: MAX_REQUEST_LENGTH, maxQueued: MAX_QUEUED_REQUESTS, idleTimeout: 2 * DECODE_BOUND, messageTimeout: 2 * DECODE_BOUND, deadline })
+      stream.deliver(input, randomCuts(prng, input.byteLength))
+      stream.end()
+      try {
+        // every request takes at least one byte (index 0 encodes as nothing)
+        let taken = 0
+        while (true) {
+          if (requests.shift() != null) {
+            taken++
+          } else if (!await requests.arrival()) {
+            break
+          }
+        }
+        if (taken > input.byteLength) {
+          throw new Error(`${taken} requests taken from ${input.byteLength} bytes`)
+        }
+      } finally {
+        requests.close()
+        deadline.disarm()
+      }
+    }
+  }
+}
+
+/**
+ * Chunk answers as a viewer parses them, in pieces as they arrive, with the
+ * bound it puts on an answer's length; input that ends within an answer is
+ * the protocol error the viewer reports.
+ */
+function chunkAnswers (seeds: Uint8Array[]): DecoderTarget {
+  const shape: FrameShape = { seeds, maxLength: MAX_HEADER_LENGTH }
+  return {
+    name: 'chunk/ChunkHeader',
+    generate: (prng) => mutateFrame(prng, shape),
+    run: async (input, prng) => {
+      const parser = new FrameParser({
+        codec: ChunkHeader,
+        maxHeaderLength: MAX_HEADER_LENGTH,
+        onHeader: (header) => {
+          if (header.length > MAX_CHUNK_SIZE) {
+            throw new ProtocolError(`Chunk ${header.index} announced ${header.length} bytes, more than the chunk size`)
+          }
+          return header.length
+        }
+      })
+      let start = 0
+      for (const cut of [...randomCuts(prng, input.byteLength), input.byteLength].sort((a, b) => a - b)) {
+        parser.push(input.subarray(start, cut))
+        start = cut
+      }
+      if (parser.midFrame) {
+        throw new ProtocolError('Stream ended within an answer')
       }
     }
   }
@@ -94,9 +164,9 @@ export function decoderTargets (corpus: Corpus): DecoderTarget[] {
   const text = new TextEncoder()
   return [
     framed({ name: 'chunk/ChunkOpen', seeds: m.ChunkOpen, codec: ChunkOpen, maxLength: MAX_OPEN_LENGTH, init: { maxBufferSize: SERVER_READ_BUFFER }, then: (open) => resourceIdFromBytes(open.resource) }),
-    framed({ name: 'chunk/ChunkRequest', seeds: m.ChunkRequest, codec: ChunkRequest, maxLength: MAX_REQUEST_LENGTH, init: { maxBufferSize: SERVER_READ_BUFFER }, orEnd: true }),
+    chunkRequests(m.ChunkRequest),
     framed({ name: 'chunk/ChunkOpenResponse', seeds: m.ChunkOpenResponse, codec: ChunkOpenResponse, maxLength: MAX_HEADER_LENGTH, init: sessionBuffer }),
-    framed({ name: 'chunk/ChunkHeader', seeds: m.ChunkHeader, codec: ChunkHeader, maxLength: MAX_HEADER_LENGTH, init: sessionBuffer }),
+    chunkAnswers(m.ChunkHeader),
     framed({ name: 'lookup/LookupRequest', seeds: m.LookupRequest, codec: lookupHandler.request, maxLength: lookupHandler.maxRequestLength, init: requestBuffer(lookupHandler.maxRequestLength), then: (r) => resourceIdFromBytes(r.resource) }),
     framed({ name: 'lookup/LookupResponse', seeds: m.LookupResponse, codec: lookupRequest.response, maxLength: lookupRequest.maxResponseLength, limits: lookupRequest.responseLimits, init: requestBuffer(lookupRequest.maxResponseLength), repeated: [{ field: 2, limit: MAX_HOLDERS }], then: (r) => { peers(r.holders) } }),
     framed({ name: 'manifest/ManifestRequest', seeds: m.ManifestRequest, codec: manifestHandler.request, maxLength: manifestHandler.maxRequestLength, init: requestBuffer(manifestHandler.maxRequestLength), then: (r) => resourceIdFromBytes(r.resource) }),

@@ -555,7 +555,7 @@ describe('hostile peers against a chunk server', function () {
       // on a loaded machine some answers are slow enough on their own to find a token waiting
       assert.ok(delayed >= 20, `${delayed} answers delayed`)
 
-      // a peer that keeps asking while its answers wait overflows the 4 KiB read buffer
+      // a peer that keeps asking while its answers wait overflows the request queue
       const framed = await openOk(await attacker(), target, small)
       const flood = Uint8Array.from(Array.from({ length: 3000 }, (_, i) => [...encodeFrame(ChunkRequest.encode({ index: i % 64 }))]).flat())
       framed.stream.send(flood)

@@ -16,11 +16,20 @@ export const MAX_HEADER_LENGTH = 1024
 export const DEFAULT_PIPELINE_WINDOW = 8
 
 /**
- * Bytes of unanswered requests a server buffers before treating the client as
- * abusive and resetting the stream: room for several hundred requests, far
- * beyond any honest window, and never more than 4 KiB per stream.
+ * Bytes a server buffers of a stream's open before treating the client as
+ * abusive and resetting the stream: the open is one message of at most
+ * MAX_OPEN_LENGTH.
  */
 export const SERVER_READ_BUFFER = 4096
+
+/**
+ * Requests a server queues on one stream, unanswered, before treating the
+ * client as abusive and resetting the stream: 64 times an honest window. A
+ * viewer past its request rate waits for its answers; one that keeps asking
+ * anyway is cut off here. A queued request is a number, so 512 of them are
+ * 4 KiB, the bound the read buffer once put on unread requests.
+ */
+export const MAX_QUEUED_REQUESTS = 512
 
 /** The open must arrive promptly; a stream that opens and says nothing is dropped. */
 export const OPEN_TIMEOUT = 10_000

@@ -22,18 +22,28 @@ export class TokenBucket {
 
   /** Spends `n` tokens; resolves with the milliseconds it had to wait. */
   async take (n: number, signal?: AbortSignal): Promise<number> {
+    return await this.takeNow(n, signal)
+  }
+
+  /**
+   * `take` without a promise when no wait is needed, the common case: 0 then,
+   * or else the wait. A server takes tokens for every chunk it answers.
+   */
+  takeNow (n: number, signal?: AbortSignal): 0 | Promise<number> {
     if (this.rate === Number.POSITIVE_INFINITY) {
       return 0
     }
     const ms = this.spend(n)
-    if (ms > 0) {
-      try {
-        await sleep(ms, signal)
-      } catch (err) {
-        // an aborted wait sent nothing: give the tokens back to the others
-        this.tokens = Math.min(this.burst, this.tokens + n)
-        throw err
-      }
+    return ms > 0 ? this.wait(n, ms, signal) : 0
+  }
+
+  private async wait (n: number, ms: number, signal?: AbortSignal): Promise<number> {
+    try {
+      await sleep(ms, signal)
+    } catch (err) {
+      // an aborted wait sent nothing: give the tokens back to the others
+      this.tokens = Math.min(this.burst, this.tokens + n)
+      throw err
     }
     return ms
   }

@@ -1,13 +1,14 @@
-import { ChunkHeader, ChunkOpen, ChunkOpenResponse, ChunkRequest } from './pb.ts'
+import { ChunkHeader, ChunkOpen, ChunkOpenResponse } from './pb.ts'
 import {
   CHUNK_PROTOCOL, DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_PEER, DEFAULT_REQUEST_BURST, DEFAULT_REQUEST_RATE, IDLE_TIMEOUT, MAX_CHUNK_STREAMS,
-  MAX_OPEN_LENGTH, MAX_REQUEST_LENGTH, MESSAGE_TIMEOUT, OPEN_TIMEOUT, SERVER_READ_BUFFER, UPLOAD_BURST_SECONDS, WRITE_TIMEOUT
+  MAX_OPEN_LENGTH, MAX_QUEUED_REQUESTS, MAX_REQUEST_LENGTH, MESSAGE_TIMEOUT, OPEN_TIMEOUT, SERVER_READ_BUFFER, UPLOAD_BURST_SECONDS, WRITE_TIMEOUT
 } from './constants.ts'
 import { PeerLimits, TokenBucket } from './limits.ts'
 import { chunkCount, chunkLength } from '../../content/manifest.ts'
 import { resourceIdFromBytes } from '../../content/resource-id.ts'
 import { InvalidOptionError } from '../../errors.ts'
-import { FramedStream, encodeFrame } from '../../wire/framing.ts'
+import { FramedStream, encodeFrame, sent } from '../../wire/framing.ts'
+import { RequestReader } from './request-reader.ts'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { publisherOf, verifyToken } from '../../access/token.ts'
 import { Deadline } from '../../wire/deadline.ts'
@@ -180,40 +181,21 @@ export class ChunkServer {
       this.stats.active++
       active = true
       reader = provider.openReader?.(id)
-      const idleTimeout = this.init.idleTimeout ?? IDLE_TIMEOUT
-      const idleMessage = `No request within ${idleTimeout} ms`
-      const messageTimeout = this.init.messageTimeout ?? MESSAGE_TIMEOUT
-      const stalledMessage = `Request not finished within ${messageTimeout} ms`
-      let betweenRequests = true
-      const onMessageStart = (): void => {
-        betweenRequests = false
-        deadline.arm(messageTimeout, stalledMessage)
+      const requests = new RequestReader(framed.release(), {
+        maxRequestLength: MAX_REQUEST_LENGTH,
+        maxQueued: MAX_QUEUED_REQUESTS,
+        idleTimeout: this.init.idleTimeout ?? IDLE_TIMEOUT,
+        messageTimeout: this.init.messageTimeout ?? MESSAGE_TIMEOUT,
+        deadline
+      })
+      try {
+        await this.answerAll(stream, requests, id, manifest, slot, deadline, reader)
+      } finally {
+        requests.close()
       }
-      while (true) {
-        betweenRequests = true
-        deadline.arm(idleTimeout, idleMessage)
-        let request: ChunkRequest | null
-        try {
-          request = await framed.readOrEnd(ChunkRequest, { maxLength: MAX_REQUEST_LENGTH, signal: deadline.signal, onMessageStart })
-        } catch (err) {
-          if (!(deadline.expired && betweenRequests)) {
-            throw err
-          }
-          // an idle client (a paused player) is not misbehaving: end the stream politely
-          log('chunk stream from %p idle, closing', connection.remotePeer)
-          request = null
-        }
-        if (request == null) {
-          break
-        }
-        // our own pacing below is not the viewer's delay
-        deadline.disarm()
-        // backpressure, not refusal: a peer past its rate waits for its answers,
-        // and one that keeps asking anyway overflows the read buffer above
-        if (await slot.requests.take(1, deadline.signal) > 0) {
-          this.stats.delayed++
-        }
-        await this.answer(framed, id, manifest, request.index, deadline, reader)
+      if (requests.idle) {
+        // an idle client (a paused player) is not misbehaving: end the stream politely
+        log('chunk stream from %p idle, closing', connection.remotePeer)
       }
       // it asks for nothing more: a cache keeps nothing for it while the close drains
       reader?.close()
@@ -231,30 +213,48 @@ export class ChunkServer {
     }
   }
 
-  private async answer (framed: FramedStream, id: CID, manifest: Manifest, index: number, deadline: Deadline, reader?: ChunkReader): Promise<void> {
+  /** Answers requests in order until the viewer ends the stream or goes idle. */
+  private async answerAll (stream: Stream, requests: RequestReader, id: CID, manifest: Manifest, slot: PeerAllowance, deadline: Deadline, reader?: ChunkReader): Promise<void> {
+    while (true) {
+      const index = requests.shift()
+      if (index == null) {
+        if (!await requests.arrival()) {
+          return
+        }
+        continue
+      }
+      // backpressure, not refusal: a peer past its rate waits for its answers,
+      // and one that keeps asking anyway overflows the request queue
+      const paced = slot.requests.takeNow(1, deadline.signal)
+      if (paced !== 0) {
+        this.stats.delayed++
+        await paced
+      }
+      await this.answer(stream, id, manifest, index, deadline, reader)
+    }
+  }
+
+  private async answer (stream: Stream, id: CID, manifest: Manifest, index: number, deadline: Deadline, reader?: ChunkReader): Promise<void> {
     const chunks = chunkCount(manifest)
     if (index >= chunks) {
-      await this.send(deadline, index, async (signal) => {
-        await framed.write({ status: ChunkHeader.Status.OUT_OF_RANGE, index, length: 0, error: `Resource has ${chunks} chunks` }, ChunkHeader, { signal })
-      })
+      await this.send(stream, deadline, index, encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OUT_OF_RANGE, index, length: 0, error: `Resource has ${chunks} chunks` })))
       return
     }
     // the upload budget is spent before the read, so a paced answer holds no chunk in memory
     // while it waits, and before the write timer starts: our own pacing is not the viewer's stall
-    await this.upload?.take(chunkLength(manifest, index), deadline.signal)
+    const paced = this.upload?.takeNow(chunkLength(manifest, index), deadline.signal) ?? 0
+    if (paced !== 0) {
+      await paced
+    }
     const data = await this.init.provider.getChunk(id, index, reader)
     if (data == null) {
-      await this.send(deadline, index, async (signal) => {
-        await framed.write({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' }, ChunkHeader, { signal })
-      })
+      await this.send(stream, deadline, index, encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' })))
       return
     }
-    await this.send(deadline, index, async (signal) => {
-      // header and bytes in one send: a stream closed at shutdown never ends between them,
-      // which a viewer would rightly take for a truncating holder
-      const header = encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }))
-      await framed.writeBytes(new Uint8ArrayList(header, data), { signal })
-    })
+    // header and bytes in one send: a stream closed at shutdown never ends between them,
+    // which a viewer would rightly take for a truncating holder
+    const header = encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.OK, index, length: data.byteLength, error: '' }))
+    await this.send(stream, deadline, index, new Uint8ArrayList(header, data))
     this.stats.chunksServed++
     this.stats.bytesServed += data.byteLength
   }
@@ -273,12 +273,19 @@ export class ChunkServer {
     }
   }
 
-  /** One answer under the write timeout: a viewer that stops reading pins its chunk no longer than that. */
-  private async send (deadline: Deadline, index: number, write: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  /**
+   * One answer, under the write timeout when the muxer asks us to wait: a
+   * viewer that stops reading pins its chunk no longer than that. Most sends
+   * are taken at once, and arm nothing.
+   */
+  private async send (stream: Stream, deadline: Deadline, index: number, bytes: Uint8Array | Uint8ArrayList): Promise<void> {
+    if (stream.send(bytes)) {
+      return
+    }
     const writeTimeout = this.init.writeTimeout ?? WRITE_TIMEOUT
     deadline.arm(writeTimeout, `Viewer took no answer to chunk ${index} within ${writeTimeout} ms`)
     try {
-      await write(deadline.signal)
+      await sent(stream, { signal: deadline.signal })
     } catch (err) {
       if (deadline.expired) {
         this.stats.stalled++
