@@ -1,5 +1,6 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolError } from '../errors.ts'
+import { MAX_VARINT_BYTES } from './framing.ts'
 import type { Decoder } from './framing.ts'
 
 export interface FrameParserInit<T> {
@@ -15,9 +16,6 @@ export interface FrameParserInit<T> {
   /** A frame's raw bytes, as the pieces they arrived in (none for a frame that announced none). */
   onBody?(data: Uint8ArrayList): void
 }
-
-/** A uint32 never needs more than five varint bytes. */
-const MAX_VARINT_BYTES = 5
 
 /**
  * Parses frames (a length-prefixed protobuf header, then as many raw bytes as

@@ -3,7 +3,7 @@ import { ProtocolError } from '../errors.ts'
 import type { AbortOptions, Stream } from '@libp2p/interface'
 import type { ByteStream } from '@libp2p/utils'
 import type { DecodeOptions } from 'protons-runtime'
-import type { Uint8ArrayList } from 'uint8arraylist'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 export interface Decoder<T> {
   decode(data: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<T>): T
@@ -33,7 +33,7 @@ export interface FramedStreamInit {
 }
 
 /** A uint32 never needs more than five varint bytes. */
-const MAX_VARINT_BYTES = 5
+export const MAX_VARINT_BYTES = 5
 
 /** byteStream's own default; request/response protocols stay far below it. */
 const DEFAULT_MAX_BUFFER_SIZE = 4 * 1024 * 1024
@@ -116,13 +116,20 @@ export class FramedStream {
   }
 
   /**
-   * Stops reading through this wrapper: bytes it read ahead go back to the
-   * stream, for a reader that parses the rest in the stream's own events.
-   * A wrapper given a `highWaterMark` keeps counting what arrives: release
-   * only one made without.
+   * Stops reading through this wrapper and hands back the bytes it read
+   * ahead, for a reader that parses the rest in the stream's own events.
+   * byteStream's own unwrap puts them back on the stream, which throws once
+   * the peer has finished writing: messages pipelined behind the last one
+   * read, then the peer's close, would be lost. A wrapper given a
+   * `highWaterMark` keeps counting what arrives: release only one made without.
    */
-  release (): Stream {
-    return this.bytes.unwrap()
+  release (): Uint8ArrayList {
+    // @libp2p/utils 7.4 keeps them on the byteStream, untyped; without it, unwrap puts them back
+    const ahead = (this.bytes as { readBuffer?: Uint8ArrayList }).readBuffer
+    const rest = ahead?.sublist() ?? new Uint8ArrayList()
+    ahead?.consume(rest.byteLength)
+    this.bytes.unwrap()
+    return rest
   }
 
   async write<T>(message: T, codec: Encoder<T>, options: AbortOptions = {}): Promise<void> {

@@ -175,6 +175,22 @@ describe('chunk protocol', () => {
     }
   })
 
+  it('answers requests a client sends behind its open, closing its side before any answer', async () => {
+    const stream = await client.dialProtocol(server.getMultiaddrs(), CHUNK_PROTOCOL)
+    const framed = new FramedStream(stream)
+    const requests = [5, 0, 39].map(index => encodeFrame(ChunkRequest.encode({ index })))
+    // the open, three requests and the end of what the client sends, all before the server answers
+    await framed.writeBytes(new Uint8Array([...encodeFrame(ChunkOpen.encode({ resource: resource.id.bytes })), ...requests.flatMap(r => [...r])]))
+    await stream.close()
+    assert.equal((await framed.read(ChunkOpenResponse, { maxLength: 1024 })).status, ChunkOpenResponse.Status.OK)
+    for (const index of [5, 0, 39]) {
+      const header = await framed.read(ChunkHeader, { maxLength: 1024 })
+      assert.equal(header.index, index)
+      verifyChunk(resource.manifest, index, await framed.readBytes(header.length))
+    }
+    assert.equal(await framed.readOrEnd(ChunkHeader, { maxLength: 1024 }), null, 'the server ends the stream after the last answer')
+  })
+
   it('refuses an index past the end without serving it', async () => {
     const source = await PeerSource.open(client, { peerId: server.peerId, multiaddrs: server.getMultiaddrs() }, resource, 'super-peer')
     await assert.rejects(source.request(40), { name: 'RemoteError', message: /has 40 chunks/ })

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { RequestReader } from '../../src/protocols/chunk/request-reader.ts'
-import { ChunkRequest } from '../../src/protocols/chunk/pb.ts'
+import { ChunkOpen, ChunkRequest } from '../../src/protocols/chunk/pb.ts'
 import { Deadline } from '../../src/wire/deadline.ts'
-import { encodeFrame } from '../../src/wire/framing.ts'
+import { FramedStream, encodeFrame } from '../../src/wire/framing.ts'
 import { WireStream } from '../fuzz/wire-stream.ts'
 
 interface Reading {
@@ -51,6 +51,29 @@ describe('chunk requests read by the server', () => {
     stream.end()
     assert.deepEqual(await takeAll(requests), [1, 300, 70_000, 2])
     assert.equal(requests.idle, false)
+    deadline.disarm()
+  })
+
+  it('takes requests delivered after the end that came in the same frame, and requests read ahead of it', async () => {
+    const { stream, deadline } = reading()
+    const requests = new RequestReader(stream, { maxRequestLength: 32, maxQueued: 512, idleTimeout: 5_000, messageTimeout: 5_000, deadline }, new Uint8ArrayList(frames(7, 8)))
+    // yamux signals the end of a frame that carries data and its FIN before it delivers the data
+    stream.end()
+    stream.deliver(frames(9, 10), [])
+    assert.deepEqual(await takeAll(requests), [7, 8, 9, 10])
+    deadline.disarm()
+  })
+
+  it('takes the requests a viewer pipelined behind its open, though its end came first and the open was read through FramedStream', async () => {
+    const stream = new WireStream()
+    const framed = new FramedStream(stream, { maxBufferSize: 4096 })
+    // as yamux delivers a frame that carries the open, the requests and the viewer's FIN
+    stream.end()
+    stream.deliver(new Uint8ArrayList(encodeFrame(ChunkOpen.encode({ resource: Uint8Array.of(1, 2, 3) })), frames(3, 4)).subarray(), [])
+    assert.deepEqual((await framed.read(ChunkOpen, { maxLength: 1024 })).resource, Uint8Array.of(1, 2, 3))
+    const deadline = new Deadline()
+    const requests = new RequestReader(stream, { maxRequestLength: 32, maxQueued: 512, idleTimeout: 5_000, messageTimeout: 5_000, deadline }, framed.release())
+    assert.deepEqual(await takeAll(requests), [3, 4])
     deadline.disarm()
   })
 

@@ -3,6 +3,7 @@ import { FrameParser } from '../../wire/frame-parser.ts'
 import { ProtocolError } from '../../errors.ts'
 import type { Deadline } from '../../wire/deadline.ts'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface RequestReaderInit {
   /** Longest encoded request accepted. */
@@ -38,7 +39,8 @@ export class RequestReader {
   private fault?: Error
   private ended = false
 
-  constructor (stream: Stream, init: RequestReaderInit) {
+  /** `ahead`: bytes of the stream already read past the open, the first requests. */
+  constructor (stream: Stream, init: RequestReaderInit, ahead?: Uint8ArrayList) {
     this.stream = stream
     this.init = init
     this.parser = new FrameParser({
@@ -46,6 +48,9 @@ export class RequestReader {
       maxHeaderLength: init.maxRequestLength,
       onHeader: (request) => { this.queued(request.index); return 0 }
     })
+    if (ahead != null && ahead.byteLength > 0) {
+      this.take(ahead)
+    }
     stream.addEventListener('message', this.onMessage)
     stream.addEventListener('end', this.onEnd)
     if (stream.readableEnded) {
@@ -102,7 +107,7 @@ export class RequestReader {
     }
   }
 
-  /** Stops reading: requests arriving from now on are dropped. */
+  /** Stops listening to the stream (the server closes its read side, so that nothing more piles up). */
   close (): void {
     this.stream.removeEventListener('message', this.onMessage)
     this.stream.removeEventListener('end', this.onEnd)
@@ -127,12 +132,16 @@ export class RequestReader {
   }
 
   private readonly onMessage = (evt: StreamMessageEvent): void => {
+    this.take(evt.data)
+  }
+
+  private take (data: Uint8Array | Uint8ArrayList): void {
     if (this.fault != null) {
       return
     }
     const begunBefore = this.parser.midFrame
     try {
-      this.parser.push(evt.data)
+      this.parser.push(data)
     } catch (err: any) {
       this.fail(err)
       return

@@ -181,13 +181,15 @@ export class ChunkServer {
       this.stats.active++
       active = true
       reader = provider.openReader?.(id)
-      const requests = new RequestReader(framed.release(), {
+      // requests a viewer pipelined behind its open are the first ones
+      const ahead = framed.release()
+      const requests = new RequestReader(stream, {
         maxRequestLength: MAX_REQUEST_LENGTH,
         maxQueued: MAX_QUEUED_REQUESTS,
         idleTimeout: this.init.idleTimeout ?? IDLE_TIMEOUT,
         messageTimeout: this.init.messageTimeout ?? MESSAGE_TIMEOUT,
         deadline
-      })
+      }, ahead)
       try {
         await this.answerAll(stream, requests, id, manifest, slot, deadline, reader)
       } finally {
@@ -197,6 +199,8 @@ export class ChunkServer {
         // an idle client (a paused player) is not misbehaving: end the stream politely
         log('chunk stream from %p idle, closing', connection.remotePeer)
       }
+      // nobody reads what an idle viewer sends from now on: drop it rather than buffer it
+      await stream.closeRead()
       // it asks for nothing more: a cache keeps nothing for it while the close drains
       reader?.close()
       // a viewer that stopped reading holds the close no longer than it could hold an answer
@@ -247,6 +251,8 @@ export class ChunkServer {
       await paced
     }
     const data = await this.init.provider.getChunk(id, index, reader)
+    // a fault found while the chunk was read (a request flood, a reset) ends the stream before any of it is sent
+    deadline.signal.throwIfAborted()
     if (data == null) {
       await this.send(stream, deadline, index, encodeFrame(ChunkHeader.encode({ status: ChunkHeader.Status.UNAVAILABLE, index, length: 0, error: 'Chunk unavailable' })))
       return

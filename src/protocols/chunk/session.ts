@@ -66,8 +66,10 @@ export class ChunkSession {
       if (response.status !== ChunkOpenResponse.Status.OK) {
         throw new RemoteError(`Chunk stream refused: ${response.error}`)
       }
-      // whatever followed the response goes back to the stream, for the parser
-      framed.release()
+      // an answer can only follow a request, and none has been sent
+      if (framed.release().byteLength > 0) {
+        throw new ProtocolError('Holder sent an answer before any request')
+      }
     } catch (err: any) {
       stream.abort(err)
       throw err
