@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BIN } from '../src/cli/child-node.ts'
+import type { RoleEventDetail, RoleNode } from 'p2pcdn'
 
 /** A fresh directory under the OS temp dir, removed by the returned cleanup. */
 export async function tempDir (prefix = 'p2pcdn-test-'): Promise<{ path: string, remove(): Promise<void> }> {
@@ -70,4 +71,15 @@ export async function runCli (args: string[], options: CliRunOptions = {}): Prom
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** Every event of one name a role node emits from now on, as it comes. */
+export function collect (node: RoleNode, name: string): RoleEventDetail[] {
+  const seen: RoleEventDetail[] = []
+  node.addEventListener('event', (evt) => {
+    if (evt.detail.event === name) {
+      seen.push(evt.detail)
+    }
+  })
+  return seen
 }

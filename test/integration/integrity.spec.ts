@@ -17,8 +17,8 @@ import { parseResourceId } from '../../src/content/resource-id.ts'
 import { chunkLength } from '../../src/content/manifest.ts'
 import { FramedStream } from '../../src/wire/framing.ts'
 import { addrsToBytes, peerIdToBytes } from '../../src/wire/peers.ts'
-import { eventually, randomFile, tempDir } from '../helpers.ts'
-import type { RoleEventDetail, RoleNode } from 'p2pcdn'
+import { collect, eventually, randomFile, tempDir } from '../helpers.ts'
+import type { RoleNode } from 'p2pcdn'
 import type { Resource } from '../../src/content/manifest.ts'
 import type { P2pcdnLibp2p } from '../../src/node/create-node.ts'
 import type { Stream } from '@libp2p/interface'
@@ -135,16 +135,6 @@ class RogueSuperPeer {
     clearInterval(this.heartbeat)
     await this.node.stop()
   }
-}
-
-function collect (node: RoleNode, name: string): RoleEventDetail[] {
-  const seen: RoleEventDetail[] = []
-  node.addEventListener('event', (evt) => {
-    if (evt.detail.event === name) {
-      seen.push(evt.detail)
-    }
-  })
-  return seen
 }
 
 function chunkKey (id: string, index: number): string {

@@ -5,24 +5,14 @@ import { join } from 'node:path'
 import { Preloader, Selector, SuperPeer, Tracker, publish } from 'p2pcdn'
 import { STORE_BATCH_BYTES } from '../../src/roles/super-peer/download.ts'
 import { parseResourceId } from '../../src/content/resource-id.ts'
-import { eventually, tempDir } from '../helpers.ts'
-import type { RoleEventDetail, RoleNode } from 'p2pcdn'
+import { collect, eventually, tempDir } from '../helpers.ts'
+import type { RoleNode } from 'p2pcdn'
 import type { AddressInfo } from 'node:net'
 
 const CHUNK = 64 * 1024
 const CHUNKS = 48
 /** The origin stops half way into this chunk: past one whole store batch and within the next. */
 const CUT_CHUNK = 40
-
-function collect (node: RoleNode, name: string): RoleEventDetail[] {
-  const seen: RoleEventDetail[] = []
-  node.addEventListener('event', (evt) => {
-    if (evt.detail.event === name) {
-      seen.push(evt.detail)
-    }
-  })
-  return seen
-}
 
 describe('a pre-cache download the origin cuts short', function () {
   this.timeout(60_000)
