@@ -43,7 +43,7 @@ async function takeAll (requests: RequestReader): Promise<number[]> {
 }
 
 describe('chunk requests read by the server', () => {
-  it('queues requests in order however they are cut, and ends with the viewer\'s stream', async () => {
+  it('queues requests in order across cut messages, and ends with the viewer\'s stream', async () => {
     const { stream, deadline, requests } = reading()
     const wire = frames(0, 1, 300, 70_000, 2)
     stream.deliver(wire, [1, 3, 4, 9])
@@ -95,7 +95,7 @@ describe('chunk requests read by the server', () => {
     await assert.rejects(waiting, { name: 'TimeoutError', message: /Request not finished within 50 ms/ })
   })
 
-  it('aborts the stream\'s deadline the moment one request too many is queued, so a paced server stops waiting', async () => {
+  it('aborts the stream\'s deadline, which every wait of the server takes, the moment one request too many is queued', async () => {
     const { stream, deadline, requests } = reading({ maxQueued: 4 })
     stream.deliver(frames(1, 2, 3, 4), [])
     assert.equal(deadline.signal.aborted, false, 'four fit')
