@@ -16,22 +16,30 @@ import { isMainThread } from 'node:worker_threads'
 export const GC_TRIGGER_FLAGS = '--incremental-marking-soft-trigger=50 --incremental-marking-hard-trigger=90'
 
 /**
- * V8 flags that only take effect when a process starts: the young
- * generation's semi-spaces are capped at 1 MB. For processes that move chunks.
+ * V8 flags that only take effect when a process starts. For processes that
+ * move chunks.
  *
- * Every buffer a chunk passes through (a socket read, a LevelDB read, a TLS
- * record) holds memory outside the heap that V8 counts as external, and
- * frees only when it collects the buffer. The buffers die young, but under
- * load V8 grows the young generation to tens of MB, so the scavenger that
- * would free them runs a few times per 256 MiB; meanwhile the external
- * memory climbs 64 MB past the last full collection and V8 starts another
- * full mark "for external memory pressure". Small semi-spaces are scavenged
- * about every 4 MB of chunk data, which frees the buffers first: a chunk server
- * went from 25 full marks to 3 per 1 GiB served (bench/RESULTS.md, "The
- * young generation"). A process that builds up long-lived state instead (a
- * tracker) loses by it: what it keeps is copied and promoted early.
+ * The young generation's semi-spaces are capped at 1 MB. Every buffer a chunk
+ * passes through (a socket read, a LevelDB read, a TLS record) holds memory
+ * outside the heap that V8 counts as external, and frees only when it
+ * collects the buffer. The buffers die young, but under load V8 grows the
+ * young generation to tens of MB, so the scavenger that would free them runs
+ * a few times per 256 MiB; meanwhile the external memory climbs 64 MB past
+ * the last full collection and V8 starts another full mark "for external
+ * memory pressure". Small semi-spaces are scavenged about every 4 MB of chunk
+ * data, which frees the buffers first: a chunk server went from 25 full marks
+ * to 3 per 1 GiB served (bench/RESULTS.md, "The young generation"). A process
+ * that builds up long-lived state instead (a tracker) loses by it: what it
+ * keeps is copied and promoted early.
+ *
+ * The old generation starts with a 64 MB limit. Left to itself, V8 sets a
+ * fresh process's limit a few MB above what its heap holds, so while a
+ * viewer's first transfer compiles and promotes its way from 12 to 25 MB, a
+ * full mark-compact follows every 2–3 MB: a median of 3 (up to 5) in a
+ * fresh viewer's 256 MiB against 1 with this limit, for 0.88× its CPU
+ * (bench/RESULTS.md, "The old generation's first limit").
  */
-export const GC_STARTUP_FLAGS = ['--max-semi-space-size=1']
+export const GC_STARTUP_FLAGS = ['--max-semi-space-size=1', '--initial-old-space-size=64']
 
 /**
  * Applies GC_TRIGGER_FLAGS to this process. The CLI does so at start-up; an
