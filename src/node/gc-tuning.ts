@@ -35,7 +35,7 @@ export const GC_TRIGGER_FLAGS = '--incremental-marking-soft-trigger=50 --increme
  * The old generation starts with a 64 MB limit. Left to itself, V8 sets a
  * fresh process's limit a few MB above what its heap holds, so while a
  * viewer's first transfer compiles and promotes its way from 12 to 25 MB, a
- * full mark-compact follows every 2–3 MB: a median of 3 (up to 5) in a
+ * full mark-compact follows every 2–3 MB: a median of 3 (1–5) in a
  * fresh viewer's 256 MiB against 1 with this limit, for 0.88× its CPU
  * (bench/RESULTS.md, "The old generation's first limit").
  */
