@@ -17,7 +17,7 @@ export const GC_TRIGGER_FLAGS = '--incremental-marking-soft-trigger=50 --increme
 
 /**
  * V8 flags that only take effect when a process starts. For processes that
- * move chunks.
+ * move chunks, whose heap holds about 25–35 MB.
  *
  * The young generation's semi-spaces are capped at 1 MB. Every buffer a chunk
  * passes through (a socket read, a LevelDB read, a TLS record) holds memory
@@ -32,12 +32,14 @@ export const GC_TRIGGER_FLAGS = '--incremental-marking-soft-trigger=50 --increme
  * that builds up long-lived state instead (a tracker) loses by it: what it
  * keeps is copied and promoted early.
  *
- * The old generation starts with a 64 MB limit. Left to itself, V8 sets a
- * fresh process's limit a few MB above what its heap holds, so while a
- * viewer's first transfer compiles and promotes its way from 12 to 25 MB, a
- * full mark-compact follows every 2–3 MB: a median of 3 (1–5) in a
- * fresh viewer's 256 MiB against 1 with this limit, for 0.88× its CPU
- * (bench/RESULTS.md, "The old generation's first limit").
+ * The old generation's initial size is set, to 64 MB. Left to itself, V8
+ * lowers a fresh process's old-generation limit to a few MB above what its
+ * heap holds once its first scavenges are measured, so while a viewer's
+ * first transfer compiles and promotes its way from 12 to 25 MB, a full
+ * mark-compact follows every 2–3 MB: a median of 3 (1–5) in a fresh
+ * viewer's 256 MiB against 1 with the size set, for 0.87–0.93× its CPU
+ * (bench/RESULTS.md, "The old generation's first limit"). A heap growing
+ * fast past 64 MB would be marked sooner with it.
  */
 export const GC_STARTUP_FLAGS = ['--max-semi-space-size=1', '--initial-old-space-size=64']
 
@@ -53,12 +55,14 @@ export function tuneGarbageCollector (): void {
 }
 
 /**
- * Flags by which an operator has already sized the heap: V8 spells them
- * with dashes or underscores. `--max-heap-size` counts too, since V8 refuses
- * to start when it is combined with `--max-old-space-size` and a semi-space
- * size.
+ * Flags by which an operator has already sized what GC_STARTUP_FLAGS size:
+ * V8 spells them with dashes or underscores. `--max-heap-size` counts too,
+ * since V8 refuses to start when it is combined with `--max-old-space-size`
+ * and a semi-space size; so does `--initial-heap-size`, which V8 ignores for
+ * the old generation once `--initial-old-space-size` is set, wherever it
+ * stands on the command line.
  */
-const HEAP_SIZE_FLAG = /^--(?:(?:max|min)[-_]semi[-_]space[-_]size|max[-_]heap[-_]size)/
+const HEAP_SIZE_FLAG = /^--(?:(?:max|min)[-_]semi[-_]space[-_]size|max[-_]heap[-_]size|initial[-_]heap[-_]size|initial[-_]old[-_]space[-_]size)/
 
 /** Flags that attach a debugger: a restart would stop at start-up twice, under a new address. */
 const INSPECT_FLAG = /^--inspect/
@@ -69,11 +73,11 @@ function nodeFlags (execArgv: readonly string[] = process.execArgv, nodeOptions:
 }
 
 /**
- * Whether this process already decides its young generation's size: on
+ * Whether this process already decides the sizes GC_STARTUP_FLAGS set: on
  * node's command line or in NODE_OPTIONS, whatever the value. An operator's
  * own choice is kept.
  */
-export function hasYoungGenerationSize (execArgv?: readonly string[], nodeOptions?: string): boolean {
+export function hasOwnHeapSize (execArgv?: readonly string[], nodeOptions?: string): boolean {
   return nodeFlags(execArgv, nodeOptions).some(arg => HEAP_SIZE_FLAG.test(arg))
 }
 
@@ -94,14 +98,14 @@ function cannotRestart (): boolean {
 
 /**
  * Replaces this process (same pid, stdio and environment) with one started
- * with GC_STARTUP_FLAGS, unless it already decides its young generation's
- * size or cannot be replaced. Call it first thing in an entry script:
+ * with GC_STARTUP_FLAGS, unless it already decides the sizes they set or
+ * cannot be replaced. Call it first thing in an entry script:
  * nothing run before it survives, and preloads (`--require`, `--import`) run
  * again. Returns only when it does not restart; the process then goes on
  * as it was started.
  */
 export function restartWithGcStartupFlags (): void {
-  if (hasYoungGenerationSize() || cannotRestart()) {
+  if (hasOwnHeapSize() || cannotRestart()) {
     return
   }
   try {

@@ -30,7 +30,7 @@ describe('garbage-collector start-up flags', function () {
 
   const viewerArgs = (): string[] => ['start', '--role', 'viewer', '--selector', selector.multiaddrs[0]]
 
-  it('a viewer restarts itself with the young generation capped, as the same process with the same arguments', async () => {
+  it('a viewer restarts itself with the start-up flags, as the same process with the same arguments', async () => {
     const viewer = await ChildNode.start(viewerArgs())
     nodes.push(viewer)
     // the process the test started (same pid) now runs node with the flags, then the same script and arguments
@@ -39,11 +39,11 @@ describe('garbage-collector start-up flags', function () {
     assert.equal(await viewer.stop(), 0)
   })
 
-  it("a selector, which moves no chunks, keeps V8's default young generation", async () => {
+  it("a selector, which moves no chunks, keeps V8's default heap sizes", async () => {
     assert.deepEqual((await commandLine(selector.child.pid!)).slice(1), [BIN, 'start', '--role', 'selector', '--open', '--json'])
   })
 
-  it("keeps an operator's own young-generation size and does not restart", async () => {
+  it("keeps an operator's own heap sizes and does not restart", async () => {
     const viewer = await ChildNode.start(viewerArgs(), { env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=8' } })
     nodes.push(viewer)
     assert.deepEqual((await commandLine(viewer.child.pid!)).slice(1), [BIN, ...viewerArgs(), '--json'])
