@@ -15,7 +15,8 @@ if (movesChunks(process.argv.slice(2))) {
 }
 // the marking triggers cost nothing where few chunks pass: every command sets them
 tuneGarbageCollector()
-const { main } = await import('../dist/src/cli/main.js')
+// one file for the CLI's ~900 modules (scripts/bundle-cli.js): node resolves and reads them one by one otherwise
+const { main } = await import('../dist/src/cli/bundle.js')
 const code = await main(process.argv)
 // let the process end on its own: process.exit() shuts V8's worker threads down under a live
 // heap, and one compiling in the background while it waits for a collection then never
