@@ -6,6 +6,7 @@ if (major < 22) {
   process.exit(1)
 }
 const EXIT_GRACE_MS = 5_000
+const { fileURLToPath } = await import('node:url')
 const { restartWithGcStartupFlags, tuneGarbageCollector } = await import('../dist/src/node/gc-tuning.js')
 const { movesChunks } = await import('../dist/src/cli/gc-startup.js')
 // before anything else, since it replaces the process when it restarts it;
@@ -16,7 +17,17 @@ if (movesChunks(process.argv.slice(2))) {
 // the marking triggers cost nothing where few chunks pass: every command sets them
 tuneGarbageCollector()
 // one file for the CLI's ~900 modules (scripts/bundle-cli.js): node resolves and reads them one by one otherwise
-const { main } = await import('../dist/src/cli/bundle.js')
+const BUNDLE = new URL('../dist/src/cli/bundle.js', import.meta.url)
+const { main } = await import(BUNDLE.href).catch((err) => {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== BUNDLE.href) {
+    throw err
+  }
+  // a checkout built with tsc alone, or not built
+  return { main: async () => {
+    process.stderr.write(`p2pcdn: ${fileURLToPath(BUNDLE)} is missing: run npm run build in ${fileURLToPath(new URL('..', import.meta.url))}\n`)
+    return 1
+  } }
+})
 const code = await main(process.argv)
 // let the process end on its own: process.exit() shuts V8's worker threads down under a live
 // heap, and one compiling in the background while it waits for a collection then never

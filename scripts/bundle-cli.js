@@ -10,6 +10,10 @@
 // and the CRC32 binding stay outside: they load native code from their own
 // packages.
 //
+// A dependency that calls require() at run time would fail in the bundle
+// ("Dynamic require ... is not supported"); none does today, and the tests
+// that spawn the CLI would show it.
+//
 //   node scripts/bundle-cli.js     (part of npm run build, after tsc)
 import { build } from 'esbuild'
 import { dirname, join } from 'node:path'
@@ -25,7 +29,7 @@ await build({
   format: 'esm',
   target: 'node22',
   external: ['level', 'classic-level', '@node-rs/crc32'],
-  // CommonJS packages bundled into an ES module still call require for node's own modules
-  banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
+  // stacks printed with DEBUG point into the modules' sources, as tsc's maps do for the library
+  sourcemap: 'linked',
   logLevel: 'warning'
 })

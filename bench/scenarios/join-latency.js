@@ -132,9 +132,15 @@ async function timeProcess (bin, args) {
     bytes += data.byteLength
   })
   child.stderr.on('data', (data) => { stderr += data })
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, CLI_TIMEOUT)
-  const code = await new Promise(resolve => child.on('close', resolve))
-  clearTimeout(timer)
+  let timedOut = false
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, CLI_TIMEOUT)
+  const code = await new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', resolve)
+  }).finally(() => { clearTimeout(timer) })
+  if (timedOut) {
+    throw new Error(`p2pcdn ${args.join(' ')} did not end within ${CLI_TIMEOUT} ms`)
+  }
   if (code !== 0) {
     throw new Error(`p2pcdn ${args.join(' ')} exited ${code}: ${stderr.trim()}`)
   }
