@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { http } from '../node/http.ts'
 import { RemoteError } from '../errors.ts'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
@@ -11,7 +11,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 // keep-alive: the spans of one resource follow each other on one connection,
 // as they did through fetch's pool; idle sockets do not hold the process open
 const agents = {
-  'http:': new HttpAgent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true }),
   'https:': new HttpsAgent({ keepAlive: true })
 }
 
@@ -62,7 +62,7 @@ async function requestOnce (url: URL, options: HttpGetOptions): Promise<Incoming
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new RemoteError(`Cannot read ${url.href}: only http and https origins are supported`)
   }
-  const request = protocol === 'https:' ? httpsRequest : httpRequest
+  const request = protocol === 'https:' ? httpsRequest : http.request
   const { promise, resolve, reject } = Promise.withResolvers<IncomingMessage>()
   const req = request(url, {
     agent: agents[protocol],

@@ -1,5 +1,5 @@
 import { parseToken, publisherOf, verifyToken } from '../../access/token.ts'
-import { createServer } from 'node:http'
+import { http } from '../../node/http.ts'
 import { writableSink } from '../../fetch/writable-sink.ts'
 import { RESOURCE_SET_MEDIA_TYPE, MAX_RESOURCE_SET_SIZE, decodeResourceSet } from '../../content/resource-set.ts'
 import { parseResourceId } from '../../content/resource-id.ts'
@@ -68,7 +68,7 @@ export class Gateway {
     if (match == null) {
       throw new InvalidOptionError(`--http "${listen}" is not host:port (example: 127.0.0.1:8080)`)
     }
-    const server = createServer()
+    const server = http.createServer()
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(Number(match[3]), match[1] ?? match[2], () => {
