@@ -20,16 +20,12 @@ export class TokenBucket {
     this.tokens = burst
   }
 
-  /** Spends `n` tokens; resolves with the milliseconds it had to wait. */
-  async take (n: number, signal?: AbortSignal): Promise<number> {
-    return await this.takeNow(n, signal)
-  }
-
   /**
-   * `take` without a promise when no wait is needed, the common case: 0 then,
-   * or else the wait. A server takes tokens for every chunk it answers.
+   * Spends `n` tokens: 0 when no wait is needed, the common case, with no
+   * promise made (a server takes tokens for every chunk it answers); else the
+   * wait, resolving with its milliseconds.
    */
-  takeNow (n: number, signal?: AbortSignal): 0 | Promise<number> {
+  take (n: number, signal?: AbortSignal): 0 | Promise<number> {
     if (this.rate === Number.POSITIVE_INFINITY) {
       return 0
     }

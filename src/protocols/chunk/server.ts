@@ -229,7 +229,7 @@ export class ChunkServer {
       }
       // backpressure, not refusal: a peer past its rate waits for its answers,
       // and one that keeps asking anyway overflows the request queue
-      const paced = slot.requests.takeNow(1, deadline.signal)
+      const paced = slot.requests.take(1, deadline.signal)
       if (paced !== 0) {
         this.stats.delayed++
         await paced
@@ -246,7 +246,7 @@ export class ChunkServer {
     }
     // the upload budget is spent before the read, so a paced answer holds no chunk in memory
     // while it waits, and before the write timer starts: our own pacing is not the viewer's stall
-    const paced = this.upload?.takeNow(chunkLength(manifest, index), deadline.signal) ?? 0
+    const paced = this.upload?.take(chunkLength(manifest, index), deadline.signal) ?? 0
     if (paced !== 0) {
       await paced
     }
