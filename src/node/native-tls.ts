@@ -169,6 +169,13 @@ interface SocketEnds {
  * (the connection's abort, the listener shutting down) destroys the TLS
  * socket, whose close destroys the TCP socket in turn; a reset stays a reset
  * (TCP's RST), as Node's socket remembers it was asked for one.
+ *
+ * Except once TLS has ended its writes: it then shut the handle's write side
+ * (libuv's uv_shutdown), after which libuv refuses a reset, and Node, its
+ * reset refused, let go of the handle without closing it. Every peer that
+ * hung up in the handshake left its socket's descriptor open for the life
+ * of the process. @libp2p/tcp makes the same choice for a socket it ended
+ * itself, but TLS ends this one.
  */
 function closeThroughTls (connection: MessageStream, raw: Socket, socket: TLSSocket): void {
   const ends = connection as unknown as SocketEnds
@@ -180,6 +187,8 @@ function closeThroughTls (connection: MessageStream, raw: Socket, socket: TLSSoc
     socket.destroySoon()
     await closed
   }
+  const resetRaw = raw.resetAndDestroy.bind(raw)
+  raw.resetAndDestroy = (): Socket => socket.writableEnded ? raw.destroy() : resetRaw()
   const destroyRaw = raw.destroy.bind(raw)
   raw.destroy = (err?: Error): Socket => {
     if (!socket.destroyed) {

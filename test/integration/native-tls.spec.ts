@@ -76,6 +76,11 @@ function countJsStreams (): { count: () => number, stop: () => void } {
   return { count: () => created, stop: () => { hook.disable() } }
 }
 
+/** TCP sockets this process holds open, both ends of those made inside it included. */
+function openTcpSockets (): number {
+  return process.getActiveResourcesInfo().filter(resource => resource === 'TCPSocketWrap').length
+}
+
 /** A multistream-select message: a length prefix (one byte for these), the protocol and a newline. */
 function negotiationLine (protocol: string): Buffer {
   return Buffer.concat([Uint8Array.of(protocol.length + 1), Buffer.from(`${protocol}\n`)])
@@ -207,14 +212,17 @@ describe('TLS on the TCP socket', () => {
     }
   })
 
-  it('fails an upgrade at once when the peer hangs up in the handshake, and keeps taking connections', async () => {
+  it('fails an upgrade at once when the peer hangs up in the handshake, closes its socket, and keeps taking connections', async () => {
     const server = await start(await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], dhtClientMode: true, encryption: ['tls'] }))
     const { host, port } = hostAndPort(server)
+    const socketsBefore = openTcpSockets()
     // more than the 256 upgrades a node lets wait at once: one that never
     // settled would keep its slot, and the node would refuse the last dial
     for (let batch = 0; batch < 13; batch++) {
       await Promise.all(Array.from({ length: 20 }, async () => { await hangUpAfterNegotiation(host, port) }))
     }
+    // each failed upgrade's socket is closed, not only let go of (a descriptor held for the process's life)
+    await eventually(() => openTcpSockets() <= socketsBefore ? true : undefined, 5000, `the server's sockets to close (${openTcpSockets()} open, ${socketsBefore} before)`)
     const viewer = await start(await createNode({ listen: [], dhtClientMode: true, encryption: ['tls'] }))
     const connection = await viewer.dial(server.getMultiaddrs()[0], { signal: AbortSignal.timeout(5000) })
     assert.equal(connection.status, 'open')
