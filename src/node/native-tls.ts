@@ -2,11 +2,15 @@ import { once } from 'node:events'
 import { Socket } from 'node:net'
 import { TLSSocket, connect } from 'node:tls'
 import { InvalidCryptoExchangeError, TimeoutError, serviceCapabilities } from '@libp2p/interface'
-import { PROTOCOL, tls } from '@libp2p/tls'
-import { generateCertificate, toMessageStream, verifyPeerCertificate } from '@libp2p/tls/utils'
+import { makeCertificate, verifyPeerCertificate } from './tls-certificate.ts'
+import { TlsMessageStream } from './tls-message-stream.ts'
+import type { TlsCertificate } from './tls-certificate.ts'
 import type { TLSComponents } from '@libp2p/tls'
 import type { AbortOptions, ConnectionEncrypter, MessageStream, SecureConnectionOptions, SecuredConnection, StreamMuxerFactory } from '@libp2p/interface'
 import type { TLSSocketOptions } from 'node:tls'
+
+/** libp2p's TLS 1.3 handshake, as @libp2p/tls names it. */
+const PROTOCOL = '/tls/1.0.0'
 
 /**
  * libp2p's TLS (/tls/1.0.0: the same handshake, certificates and early
@@ -17,36 +21,39 @@ import type { TLSSocketOptions } from 'node:tls'
  * socket's handle OpenSSL reads and writes the socket itself
  * (bench/RESULTS.md, "TLS on the socket"). A connection that is not a bare
  * TCP socket (a private network's protector in front of it) goes through
- * @libp2p/tls.
+ * @libp2p/tls, loaded only then.
  */
 export function nativeTls (): (components: TLSComponents) => ConnectionEncrypter {
-  return (components) => new NativeTls(components, tls()(components))
+  return (components) => new NativeTls(components)
 }
-
-type Certificate = Awaited<ReturnType<typeof generateCertificate>>
 
 class NativeTls implements ConnectionEncrypter {
   readonly protocol = PROTOCOL
   readonly [Symbol.toStringTag] = 'p2pcdn/native-tls'
   readonly [serviceCapabilities] = ['@libp2p/connection-encryption']
   private readonly components: TLSComponents
-  private readonly fallback: ConnectionEncrypter
+  private fallbackLoaded?: Promise<ConnectionEncrypter>
 
-  private certificateMade?: Promise<Certificate>
+  private certificateMade?: Promise<TlsCertificate>
 
-  constructor (components: TLSComponents, fallback: ConnectionEncrypter) {
+  constructor (components: TLSComponents) {
     this.components = components
-    this.fallback = fallback
+  }
+
+  /** @libp2p/tls, for connections that are not a bare TCP socket. */
+  private async fallback (): Promise<ConnectionEncrypter> {
+    this.fallbackLoaded ??= import('@libp2p/tls').then(({ tls }) => tls()(this.components))
+    return this.fallbackLoaded
   }
 
   /**
    * One certificate for every connection (the libp2p TLS spec allows it):
-   * making one takes 3.6 ms (5 ms of CPU), too much to spend on every dial
+   * making one takes about 1.5 ms of CPU, too much to spend on every dial
    * and every inbound connection, and each await before the socket is handed
    * to TLS is a window in which the peer can hang up.
    */
-  private async certificate (): Promise<Certificate> {
-    this.certificateMade ??= generateCertificate(this.components.privateKey).catch((err: Error) => {
+  private async certificate (): Promise<TlsCertificate> {
+    this.certificateMade ??= makeCertificate(this.components.privateKey).catch((err: Error) => {
       this.certificateMade = undefined
       throw err
     })
@@ -55,12 +62,12 @@ class NativeTls implements ConnectionEncrypter {
 
   async secureInbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
     const socket = tcpSocketOf(connection)
-    return socket == null ? this.fallback.secureInbound(connection, options) : this.encrypt(connection, socket, true, options)
+    return socket == null ? (await this.fallback()).secureInbound(connection, options) : this.encrypt(connection, socket, true, options)
   }
 
   async secureOutbound (connection: MessageStream, options?: SecureConnectionOptions): Promise<SecuredConnection> {
     const socket = tcpSocketOf(connection)
-    return socket == null ? this.fallback.secureOutbound(connection, options) : this.encrypt(connection, socket, false, options)
+    return socket == null ? (await this.fallback()).secureOutbound(connection, options) : this.encrypt(connection, socket, false, options)
   }
 
   private async encrypt (connection: MessageStream, raw: Socket, isServer: boolean, options?: SecureConnectionOptions): Promise<SecuredConnection> {
@@ -107,7 +114,7 @@ class NativeTls implements ConnectionEncrypter {
     socket.on('error', onError)
     try {
       await handshake(socket, options?.signal)
-      const remotePeer = await verifyPeerCertificate(socket.getPeerCertificate().raw, options?.remotePeer, connection.log)
+      const remotePeer = await verifyPeerCertificate(socket.getPeerCertificate().raw, options?.remotePeer)
       if (failed != null || socket.destroyed) {
         throw failed ?? new InvalidCryptoExchangeError('Connection closed while the peer\'s certificate was checked')
       }
@@ -117,7 +124,7 @@ class NativeTls implements ConnectionEncrypter {
           throw new InvalidCryptoExchangeError(`Selected muxer ${socket.alpnProtocol} did not exist`)
         }
       }
-      return { remotePeer, connection: toMessageStream(connection, socket), streamMuxer }
+      return { remotePeer, connection: new TlsMessageStream(connection, socket), streamMuxer }
     } catch (err: any) {
       // the abort destroys the TLS socket and resets the TCP socket under it (closeThroughTls)
       connection.abort(err)

@@ -1,0 +1,230 @@
+import { X509Certificate, generateKeyPair, randomBytes, sign } from 'node:crypto'
+import { promisify } from 'node:util'
+import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { InvalidCryptoExchangeError, UnexpectedPeerError } from '@libp2p/interface'
+import { peerIdFromCID } from '@libp2p/peer-id'
+import * as asn1js from 'asn1js'
+import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
+import type { KeyObject } from 'node:crypto'
+
+// The certificates of libp2p's TLS handshake (libp2p/specs, tls/tls.md),
+// made and checked with Node's own X.509 and OpenSSL, and asn1js for the one
+// extension Node does not read. @libp2p/tls does the same through
+// @peculiar/x509, whose modules took about 90 ms to load in every process
+// that made a connection (a third of `p2pcdn --version`), and which spent
+// 2.9 ms of CPU checking each peer's certificate against 0.8 ms here, most
+// of it the host key's signature (bench/RESULTS.md, scenario 4).
+
+/** The libp2p Public Key Extension, which carries the host key and its signature over the certificate's key. */
+const LIBP2P_EXTENSION = '1.3.6.1.4.1.53594.1.1'
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'
+const SIGNATURE_PREFIX = new TextEncoder().encode('libp2p-tls-handshake:')
+/** As go-libp2p and @libp2p/tls: valid from an hour ago, for a peer whose clock runs behind, for 100 years. */
+const VALID_BEFORE_MS = 60 * 60 * 1000
+const VALID_FOR_MS = 100 * 365 * 24 * 60 * 60 * 1000
+/** RFC 5280: dates from 1950 to 2049 are UTCTime (two-digit years), others GeneralizedTime. */
+const UTC_TIME_FROM = Date.UTC(1950, 0, 1)
+const UTC_TIME_BEFORE = Date.UTC(2050, 0, 1)
+
+const makeKeyPair = promisify(generateKeyPair)
+
+export interface TlsCertificate {
+  /** Both PEM, as Node's TLS takes them. */
+  cert: string
+  key: string
+}
+
+/**
+ * A self-signed certificate for `hostKey`: a fresh ECDSA P-256 key, signed
+ * by itself, with the libp2p Public Key Extension holding the host key and
+ * its signature over the certificate's key.
+ */
+export async function makeCertificate (hostKey: PrivateKey): Promise<TlsCertificate> {
+  const { publicKey, privateKey } = await makeKeyPair('ec', { namedCurve: 'P-256' })
+  const now = Date.now()
+  const der = buildCertificate({
+    publicKey,
+    signingKey: privateKey,
+    notBefore: now - VALID_BEFORE_MS,
+    notAfter: now + VALID_FOR_MS,
+    extensions: [await libp2pExtension(hostKey, publicKey)]
+  })
+  const base64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')
+  return {
+    cert: `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`,
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  }
+}
+
+/** The libp2p Public Key Extension: `hostKey`, and its signature over the certificate's key. Critical, as the spec asks. */
+export async function libp2pExtension (hostKey: PrivateKey, certificateKey: KeyObject): Promise<asn1js.Sequence> {
+  const spki = certificateKey.export({ type: 'spki', format: 'der' })
+  const signedKey = new asn1js.Sequence({
+    value: [
+      new asn1js.OctetString({ valueHex: publicKeyToProtobuf(hostKey.publicKey) }),
+      new asn1js.OctetString({ valueHex: await hostKey.sign(signatureData(spki)) })
+    ]
+  })
+  return extension(LIBP2P_EXTENSION, true, signedKey.toBER())
+}
+
+/** An X.509 extension: its id, whether a reader that does not know it must refuse the certificate, its value. */
+export function extension (id: string, critical: boolean, value: ArrayBuffer | Uint8Array): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: [
+      new asn1js.ObjectIdentifier({ value: id }),
+      ...(critical ? [new asn1js.Boolean({ value: true })] : []),
+      new asn1js.OctetString({ valueHex: value })
+    ]
+  })
+}
+
+export interface CertificateFields {
+  /** The certificate's key. */
+  publicKey: KeyObject
+  /** The key that signs it (ECDSA P-256): the private half of `publicKey` for a self-signed certificate. */
+  signingKey: KeyObject
+  notBefore: number
+  notAfter: number
+  extensions: asn1js.Sequence[]
+}
+
+/** An X.509 v3 certificate (DER) with empty names, as @libp2p/tls sends: the peer checks the key, not a name. */
+export function buildCertificate (fields: CertificateFields): Uint8Array {
+  const tbs = new asn1js.Sequence({
+    value: [
+      // version: v3, the one with extensions
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Integer({ value: 2 })] }),
+      new asn1js.Integer({ valueHex: serialNumber() }),
+      signatureAlgorithm(),
+      new asn1js.Sequence(),
+      new asn1js.Sequence({ value: [time(fields.notBefore), time(fields.notAfter)] }),
+      new asn1js.Sequence(),
+      asn1js.fromBER(fields.publicKey.export({ type: 'spki', format: 'der' })).result,
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 3 }, value: [new asn1js.Sequence({ value: fields.extensions })] })
+    ]
+  })
+  const signature = sign('sha256', new Uint8Array(tbs.toBER()), fields.signingKey)
+  return new Uint8Array(new asn1js.Sequence({ value: [tbs, signatureAlgorithm(), new asn1js.BitString({ valueHex: signature })] }).toBER())
+}
+
+/**
+ * The peer a certificate received in the handshake speaks for. It must be
+ * valid now, self-signed, carry the libp2p Public Key Extension whose host
+ * key signed the certificate's key, and carry no other critical extension
+ * (as go-libp2p requires); and the host key must be `expected`'s, when the
+ * dialer knows whom it dialled.
+ */
+export async function verifyPeerCertificate (raw: Uint8Array, expected?: PeerId): Promise<PeerId> {
+  let certificate: X509Certificate
+  try {
+    certificate = new X509Certificate(raw)
+  } catch (err: any) {
+    throw new InvalidCryptoExchangeError(`The peer's certificate could not be read: ${err.message}`)
+  }
+  const now = Date.now()
+  if (certificate.validFromDate.getTime() > now) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate is not valid yet')
+  }
+  if (certificate.validToDate.getTime() < now) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate has expired')
+  }
+  if (!certificate.checkIssued(certificate) || !certificate.verify(certificate.publicKey)) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate is not self-signed')
+  }
+  const { hostKey, signature } = signedKeyOf(certificate.raw)
+  const spki = certificate.publicKey.export({ type: 'spki', format: 'der' })
+  if (!await hostKey.verify(signatureData(spki), signature)) {
+    throw new InvalidCryptoExchangeError('The peer\'s host key did not sign its certificate\'s key')
+  }
+  const peer = peerIdFromCID(hostKey.toCID())
+  if (expected != null && !expected.equals(peer)) {
+    throw new UnexpectedPeerError(`The peer is ${peer.toString()}, not ${expected.toString()}`)
+  }
+  return peer
+}
+
+/** What the host key signs: the prefix, then the certificate key's SubjectPublicKeyInfo (DER). */
+function signatureData (spki: Uint8Array): Uint8Array {
+  const data = new Uint8Array(SIGNATURE_PREFIX.byteLength + spki.byteLength)
+  data.set(SIGNATURE_PREFIX)
+  data.set(spki, SIGNATURE_PREFIX.byteLength)
+  return data
+}
+
+function signatureAlgorithm (): asn1js.Sequence {
+  return new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ECDSA_WITH_SHA256 })] })
+}
+
+/** 64 random bits, positive and minimally encoded: the first byte's top bit clear and the byte not zero. */
+function serialNumber (): Uint8Array {
+  const bytes = randomBytes(8)
+  bytes[0] = (bytes[0] & 0x3f) | 0x40
+  return bytes
+}
+
+/** Whole seconds: RFC 5280 allows no fractions, and OpenSSL refuses them. */
+function time (ms: number): asn1js.UTCTime | asn1js.GeneralizedTime {
+  const valueDate = new Date(Math.floor(ms / 1000) * 1000)
+  return ms >= UTC_TIME_FROM && ms < UTC_TIME_BEFORE ? new asn1js.UTCTime({ valueDate }) : new asn1js.GeneralizedTime({ valueDate })
+}
+
+/**
+ * The host key and signature in a certificate's libp2p Public Key
+ * Extension. OpenSSL has parsed the certificate already, so its outline is
+ * sound; what is checked here is what it holds.
+ */
+function signedKeyOf (der: Uint8Array): { hostKey: PublicKey, signature: Uint8Array } {
+  let found: { hostKey: PublicKey, signature: Uint8Array } | undefined
+  for (const extension of extensionsOf(der)) {
+    const [id, ...rest] = extension
+    const critical = rest.length === 2 && rest[0] instanceof asn1js.Boolean && rest[0].getValue()
+    const value = rest.at(-1)
+    if (!(id instanceof asn1js.ObjectIdentifier) || !(value instanceof asn1js.OctetString)) {
+      throw new InvalidCryptoExchangeError('The peer\'s certificate has a malformed extension')
+    }
+    if (id.getValue() !== LIBP2P_EXTENSION) {
+      if (critical) {
+        throw new InvalidCryptoExchangeError(`The peer's certificate has an unknown critical extension ${id.getValue()}`)
+      }
+      continue
+    }
+    if (found != null) {
+      throw new InvalidCryptoExchangeError('The peer\'s certificate has two libp2p public key extensions')
+    }
+    const signedKey = asn1js.fromBER(value.valueBlock.valueHexView)
+    const [key, signature] = signedKey.result instanceof asn1js.Sequence ? signedKey.result.valueBlock.value : []
+    if (signedKey.offset === -1 || !(key instanceof asn1js.OctetString) || !(signature instanceof asn1js.OctetString)) {
+      throw new InvalidCryptoExchangeError('The peer\'s libp2p public key extension is malformed')
+    }
+    let hostKey: PublicKey
+    try {
+      hostKey = publicKeyFromProtobuf(key.valueBlock.valueHexView)
+    } catch (err: any) {
+      throw new InvalidCryptoExchangeError(`The peer's host key could not be read: ${err.message}`)
+    }
+    found = { hostKey, signature: signature.valueBlock.valueHexView }
+  }
+  if (found == null) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate has no libp2p public key extension')
+  }
+  return found
+}
+
+/** Each extension's fields (its id, whether it is critical, its value), in the order the certificate lists them. */
+function extensionsOf (der: Uint8Array): asn1js.AsnType[][] {
+  const certificate = asn1js.fromBER(der).result
+  const tbs = certificate instanceof asn1js.Sequence ? certificate.valueBlock.value[0] : undefined
+  if (!(tbs instanceof asn1js.Sequence)) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate could not be read')
+  }
+  const field = tbs.valueBlock.value.find(item => item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 3)
+  const list = field instanceof asn1js.Constructed ? field.valueBlock.value[0] : undefined
+  if (list == null) {
+    return []
+  }
+  if (!(list instanceof asn1js.Sequence)) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate has malformed extensions')
+  }
+  return list.valueBlock.value.map(extension => extension instanceof asn1js.Sequence ? extension.valueBlock.value : [])
+}
