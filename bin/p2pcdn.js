@@ -16,6 +16,9 @@ if (movesChunks(process.argv.slice(2))) {
 }
 // the marking triggers cost nothing where few chunks pass: every command sets them
 tuneGarbageCollector()
+// V8's compiled code for the bundle, kept per user: each command would compile it afresh otherwise
+const { enableUserCompileCache } = await import('../dist/src/node/compile-cache.js')
+enableUserCompileCache()
 // one file for the CLI's ~900 modules (scripts/bundle-cli.js): node resolves and reads them one by one otherwise
 const BUNDLE = new URL('../dist/src/cli/bundle.js', import.meta.url)
 const { main } = await import(BUNDLE.href).catch((err) => {
