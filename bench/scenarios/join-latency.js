@@ -32,7 +32,10 @@ export async function run ({ rounds, dir, before }) {
     ids.push(id)
   }
   const baselineServer = await startChild(join(here, 'server.js'), ['bare', '1'])
-  const cases = ['join', 'fresh dial + 1 byte', 'cli']
+  const cases = ['join', 'fresh dial + 1 byte', 'cli', 'cli, no compile cache']
+  // the CLI keeps V8's compiled code per user: here in a directory of the run's own, empty at its start
+  const cliEnv = { ...process.env, XDG_CACHE_HOME: join(dir, 'cli-cache') }
+  const cliEnvs = { cli: cliEnv, 'cli, no compile cache': { ...cliEnv, NODE_DISABLE_COMPILE_CACHE: '1' }, 'cli (before)': process.env }
   let beforeIds = ids
   if (before != null) {
     cases.push('cli (before)')
@@ -48,9 +51,9 @@ export async function run ({ rounds, dir, before }) {
     beforeIds = ids.slice(0, taken)
   }
   const runs = await interleave(cases, rounds, async (name) => {
-    if (name === 'cli' || name === 'cli (before)') {
-      const bin = name === 'cli' ? cli : join(before, 'bin', 'p2pcdn.js')
-      const r = await cliSamples(bin, ids[0], sel, 4 * CHUNK)
+    if (name in cliEnvs) {
+      const bin = name === 'cli (before)' ? join(before, 'bin', 'p2pcdn.js') : cli
+      const r = await cliSamples(bin, ids[0], sel, 4 * CHUNK, cliEnvs[name])
       return { ...r, note: `get: first byte ${fmt(median(r.firstByte))} ms, exit ${fmt(median(r.exit))} ms; --version ${fmt(median(r.version))} ms` }
     }
     if (name === 'join' || name === 'join (before)') {
@@ -72,7 +75,9 @@ export async function run ({ rounds, dir, before }) {
     'baseline warm: new stream on an open connection + 1-byte answer': spread(all('fresh dial + 1 byte', 'warm')),
     [CLI_GET]: spread(all('cli', 'firstByte')),
     'p2pcdn get, to its exit': spread(all('cli', 'exit')),
-    [CLI_VERSION]: spread(all('cli', 'version'))
+    [CLI_VERSION]: spread(all('cli', 'version')),
+    [`${CLI_GET}, compile cache off`]: spread(all('cli, no compile cache', 'firstByte')),
+    [`${CLI_VERSION}, compile cache off`]: spread(all('cli, no compile cache', 'version'))
   }
   if (before != null) {
     rows['before: join, cold: Viewer.start() → first verified chunk'] = spread(all('join (before)', 'cold'))
@@ -86,7 +91,9 @@ export async function run ({ rounds, dir, before }) {
     'cold join after start ÷ fresh dial (goal ≤ 3)': rows['join, cold, after start: selector → lookup → manifest → dial → first verified chunk'].median / rows['baseline cold: fresh dial + 1-byte answer'].median,
     'next resource at once ÷ warm stream': rows['next resource at once: lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median,
     'warm join ÷ warm stream': rows['join, warm connections: next resource, lookup → manifest → chunk stream → first verified chunk'].median / rows['baseline warm: new stream on an open connection + 1-byte answer'].median,
-    'p2pcdn get, first byte ÷ cold join': rows[CLI_GET].median / rows['join, cold: Viewer.start() → first verified chunk'].median
+    'p2pcdn get, first byte ÷ cold join': rows[CLI_GET].median / rows['join, cold: Viewer.start() → first verified chunk'].median,
+    'p2pcdn get, first byte: compile cache ÷ off': rows[CLI_GET].median / rows[`${CLI_GET}, compile cache off`].median,
+    'p2pcdn --version: compile cache ÷ off': rows[CLI_VERSION].median / rows[`${CLI_VERSION}, compile cache off`].median
   }
   if (before != null) {
     ratios['cold join: after ÷ before'] = rows['join, cold: Viewer.start() → first verified chunk'].median / rows['before: join, cold: Viewer.start() → first verified chunk'].median
@@ -94,7 +101,7 @@ export async function run ({ rounds, dir, before }) {
     ratios['p2pcdn --version: after ÷ before'] = rows[CLI_VERSION].median / rows[`before: ${CLI_VERSION}`].median
   }
   const markdown = [
-    `${samples} samples each (${rounds} interleaved rounds × ${SAMPLES_PER_ROUND}), TLS, 256 KiB chunks; selector, tracker, preloader and super-peer started through the CLI in their own processes, the viewer (a fresh \`Viewer\` per sample) and the baseline client in separate processes. The CLI rows spawn \`p2pcdn\` afresh per sample: \`get\` of a 1 MiB resource to stdout, timed from the spawn to the first byte on its stdout and to its exit, and \`--version\` to its exit (node's start and the CLI's modules).`,
+    `${samples} samples each (${rounds} interleaved rounds × ${SAMPLES_PER_ROUND}), TLS, 256 KiB chunks; selector, tracker, preloader and super-peer started through the CLI in their own processes, the viewer (a fresh \`Viewer\` per sample) and the baseline client in separate processes. The CLI rows spawn \`p2pcdn\` afresh per sample: \`get\` of a 1 MiB resource to stdout, timed from the spawn to the first byte on its stdout and to its exit, and \`--version\` to its exit (node's start and the CLI's modules); with the CLI's compile cache (in a directory of this run's, empty at its start) and with it off (\`NODE_DISABLE_COMPILE_CACHE=1\`).`,
     '',
     table(['path', 'ms median (min–max)'], Object.entries(rows).map(([name, s]) => [name, fmtSpread(s, 1)])),
     '',
@@ -104,26 +111,26 @@ export async function run ({ rounds, dir, before }) {
 }
 
 /** Times `bin` as a user runs it, in fresh processes: `get` of `id` to stdout (its first byte and its exit), and `--version`. */
-async function cliSamples (bin, id, sel, size) {
+async function cliSamples (bin, id, sel, size, env) {
   const firstByte = []
   const exit = []
   const version = []
   for (let i = 0; i < SAMPLES_PER_ROUND; i++) {
-    const get = await timeProcess(bin, ['get', id, ...sel])
+    const get = await timeProcess(bin, ['get', id, ...sel], env)
     if (get.bytes !== size) {
       throw new Error(`p2pcdn get wrote ${get.bytes} bytes, expected ${size}`)
     }
     firstByte.push(get.firstByte)
     exit.push(get.exit)
-    version.push((await timeProcess(bin, ['--version'])).exit)
+    version.push((await timeProcess(bin, ['--version'], env)).exit)
   }
   return { firstByte, exit, version }
 }
 
 /** Runs `bin args` to its end: ms from the spawn to its first byte on stdout and to its close, and the bytes it wrote. */
-async function timeProcess (bin, args) {
+async function timeProcess (bin, args, env) {
   const started = performance.now()
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
   let firstByte
   let bytes = 0
   let stderr = ''
