@@ -42,7 +42,10 @@ class NativeTls implements ConnectionEncrypter {
 
   /** @libp2p/tls, for connections that are not a bare TCP socket. */
   private async fallback (): Promise<ConnectionEncrypter> {
-    this.fallbackLoaded ??= import('@libp2p/tls').then(({ tls }) => tls()(this.components))
+    this.fallbackLoaded ??= import('@libp2p/tls').then(({ tls }) => tls()(this.components)).catch((err: Error) => {
+      this.fallbackLoaded = undefined
+      throw err
+    })
     return this.fallbackLoaded
   }
 
@@ -177,11 +180,13 @@ interface SocketEnds {
  * socket, whose close destroys the TCP socket in turn; a reset stays a reset
  * (TCP's RST), as Node's socket remembers it was asked for one.
  *
- * Except once TLS has ended its writes: it then shut the handle's write side
+ * Except once TLS has ended its writes: it shuts the handle's write side
  * (libuv's uv_shutdown), after which libuv refuses a reset, and Node, its
  * reset refused, let go of the handle without closing it. Every peer that
  * hung up in the handshake left its socket's descriptor open for the life
- * of the process. @libp2p/tcp makes the same choice for a socket it ended
+ * of the process. From the moment TLS's end is asked for, before its
+ * shutdown is under way, the socket is closed rather than reset, which is
+ * always safe. @libp2p/tcp makes the same choice for a socket it ended
  * itself, but TLS ends this one.
  */
 function closeThroughTls (connection: MessageStream, raw: Socket, socket: TLSSocket): void {
