@@ -125,11 +125,12 @@ export async function verifyPeerCertificate (raw: Uint8Array, expected?: PeerId)
     throw new InvalidCryptoExchangeError(`The peer's certificate could not be read: ${err.message}`)
   }
   const now = Date.now()
-  // a date Node cannot read is NaN, which no comparison holds for: each check is written to fail then
-  if (!(certificate.validFromDate.getTime() <= now)) {
+  // OpenSSL's text of the dates (validFromDate is not in Node before 22.10); one that cannot be
+  // read is NaN, which no comparison holds for: each check is written to fail then
+  if (!(Date.parse(certificate.validFrom) <= now)) {
     throw new InvalidCryptoExchangeError('The peer\'s certificate is not valid yet')
   }
-  if (!(now <= certificate.validToDate.getTime())) {
+  if (!(now <= Date.parse(certificate.validTo))) {
     throw new InvalidCryptoExchangeError('The peer\'s certificate has expired')
   }
   // not OpenSSL's checkIssued: it refuses a self-signed certificate whose key usage omits certificate signing
