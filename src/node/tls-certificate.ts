@@ -11,9 +11,10 @@ import type { KeyObject } from 'node:crypto'
 // made and checked with Node's own X.509 and OpenSSL, and asn1js for the one
 // extension Node does not read. @libp2p/tls does the same through
 // @peculiar/x509, whose modules took about 90 ms to load in every process
-// that made a connection (a third of `p2pcdn --version`), and which spent
-// 2.9 ms of CPU checking each peer's certificate against 0.8 ms here, most
-// of it the host key's signature (bench/RESULTS.md, scenario 4).
+// that made a connection (over a quarter of `p2pcdn --version`), and which
+// took 2.95 ms to check each peer's certificate against 0.8 ms here (0.18
+// of it OpenSSL, 0.24 the host key's Ed25519 signature; bench/RESULTS.md,
+// scenario 4).
 
 /** The libp2p Public Key Extension, which carries the host key and its signature over the certificate's key. */
 const LIBP2P_EXTENSION = '1.3.6.1.4.1.53594.1.1'
