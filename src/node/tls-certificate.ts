@@ -3,18 +3,18 @@ import { promisify } from 'node:util'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { InvalidCryptoExchangeError, UnexpectedPeerError } from '@libp2p/interface'
 import { peerIdFromCID } from '@libp2p/peer-id'
-import * as asn1js from 'asn1js'
+import { TAG, bitString, booleanTrue, element, elements, explicitTag, integer, objectIdentifier, octetString, only, sequence, time } from './der.ts'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 import type { KeyObject } from 'node:crypto'
 
 // The certificates of libp2p's TLS handshake (libp2p/specs, tls/tls.md),
-// made and checked with Node's own X.509 and OpenSSL, and asn1js for the one
-// extension Node does not read. @libp2p/tls does the same through
+// made and checked with Node's own X.509 and OpenSSL, and DER of our own
+// (der.ts) for the one extension Node does not read. @libp2p/tls does the same through
 // @peculiar/x509, whose modules took about 90 ms to load in every process
 // that made a connection (over a quarter of `p2pcdn --version`), and which
-// took 2.95 ms to check each peer's certificate against 0.8 ms here (0.18
-// of it OpenSSL, 0.24 the host key's Ed25519 signature; bench/RESULTS.md,
-// scenario 4).
+// took 2.95 ms to check each peer's certificate against 0.6–0.7 ms here
+// (0.18 of it OpenSSL, 0.24 the host key's Ed25519 signature;
+// bench/RESULTS.md, scenario 4).
 
 /** The libp2p Public Key Extension, which carries the host key and its signature over the certificate's key. */
 const LIBP2P_EXTENSION = '1.3.6.1.4.1.53594.1.1'
@@ -23,9 +23,7 @@ const SIGNATURE_PREFIX = new TextEncoder().encode('libp2p-tls-handshake:')
 /** As go-libp2p and @libp2p/tls: valid from an hour ago, for a peer whose clock runs behind, for 100 years. */
 const VALID_BEFORE_MS = 60 * 60 * 1000
 const VALID_FOR_MS = 100 * 365 * 24 * 60 * 60 * 1000
-/** RFC 5280: dates from 1950 to 2049 are UTCTime (two-digit years), others GeneralizedTime. */
-const UTC_TIME_FROM = Date.UTC(1950, 0, 1)
-const UTC_TIME_BEFORE = Date.UTC(2050, 0, 1)
+const LIBP2P_EXTENSION_ID = objectIdentifier(LIBP2P_EXTENSION)
 
 const makeKeyPair = promisify(generateKeyPair)
 
@@ -58,26 +56,15 @@ export async function makeCertificate (hostKey: PrivateKey): Promise<TlsCertific
 }
 
 /** The libp2p Public Key Extension: `hostKey`, and its signature over the certificate's key. Critical, as the spec asks. */
-export async function libp2pExtension (hostKey: PrivateKey, certificateKey: KeyObject): Promise<asn1js.Sequence> {
+export async function libp2pExtension (hostKey: PrivateKey, certificateKey: KeyObject): Promise<Uint8Array> {
   const spki = certificateKey.export({ type: 'spki', format: 'der' })
-  const signedKey = new asn1js.Sequence({
-    value: [
-      new asn1js.OctetString({ valueHex: publicKeyToProtobuf(hostKey.publicKey) }),
-      new asn1js.OctetString({ valueHex: await hostKey.sign(signatureData(spki)) })
-    ]
-  })
-  return extension(LIBP2P_EXTENSION, true, signedKey.toBER())
+  const signedKey = sequence(octetString(publicKeyToProtobuf(hostKey.publicKey)), octetString(await hostKey.sign(signatureData(spki))))
+  return extension(LIBP2P_EXTENSION, true, signedKey)
 }
 
 /** An X.509 extension: its id, whether a reader that does not know it must refuse the certificate, its value. */
-export function extension (id: string, critical: boolean, value: ArrayBuffer | Uint8Array): asn1js.Sequence {
-  return new asn1js.Sequence({
-    value: [
-      new asn1js.ObjectIdentifier({ value: id }),
-      ...(critical ? [new asn1js.Boolean({ value: true })] : []),
-      new asn1js.OctetString({ valueHex: value })
-    ]
-  })
+export function extension (id: string, critical: boolean, value: Uint8Array): Uint8Array {
+  return sequence(objectIdentifier(id), ...(critical ? [booleanTrue()] : []), octetString(value))
 }
 
 export interface CertificateFields {
@@ -87,26 +74,25 @@ export interface CertificateFields {
   signingKey: KeyObject
   notBefore: number
   notAfter: number
-  extensions: asn1js.Sequence[]
+  /** Each one DER, as extension() makes it. */
+  extensions: Uint8Array[]
 }
 
 /** An X.509 v3 certificate (DER) with empty names, as @libp2p/tls sends: the peer checks the key, not a name. */
 export function buildCertificate (fields: CertificateFields): Uint8Array {
-  const tbs = new asn1js.Sequence({
-    value: [
-      // version: v3, the one with extensions
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Integer({ value: 2 })] }),
-      new asn1js.Integer({ valueHex: serialNumber() }),
-      signatureAlgorithm(),
-      new asn1js.Sequence(),
-      new asn1js.Sequence({ value: [time(fields.notBefore), time(fields.notAfter)] }),
-      new asn1js.Sequence(),
-      asn1js.fromBER(fields.publicKey.export({ type: 'spki', format: 'der' })).result,
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 3 }, value: [new asn1js.Sequence({ value: fields.extensions })] })
-    ]
-  })
-  const signature = sign('sha256', new Uint8Array(tbs.toBER()), fields.signingKey)
-  return new Uint8Array(new asn1js.Sequence({ value: [tbs, signatureAlgorithm(), new asn1js.BitString({ valueHex: signature })] }).toBER())
+  const tbs = sequence(
+    // version: v3, the one with extensions
+    element(explicitTag(0), integer(Uint8Array.of(2))),
+    integer(serialNumber()),
+    signatureAlgorithm(),
+    sequence(),
+    // whole seconds: RFC 5280 allows no fractions
+    sequence(time(Math.floor(fields.notBefore / 1000) * 1000), time(Math.floor(fields.notAfter / 1000) * 1000)),
+    sequence(),
+    fields.publicKey.export({ type: 'spki', format: 'der' }),
+    element(explicitTag(3), sequence(...fields.extensions))
+  )
+  return sequence(tbs, signatureAlgorithm(), bitString(sign('sha256', tbs, fields.signingKey)))
 }
 
 /**
@@ -164,8 +150,8 @@ function signatureData (spki: Uint8Array): Uint8Array {
   return data
 }
 
-function signatureAlgorithm (): asn1js.Sequence {
-  return new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ECDSA_WITH_SHA256 })] })
+function signatureAlgorithm (): Uint8Array {
+  return sequence(objectIdentifier(ECDSA_WITH_SHA256))
 }
 
 /** 62 random bits, positive and minimally encoded: the first byte's top bit clear and the next set, so it is not zero. */
@@ -173,12 +159,6 @@ function serialNumber (): Uint8Array {
   const bytes = randomBytes(8)
   bytes[0] = (bytes[0] & 0x3f) | 0x40
   return bytes
-}
-
-/** Whole seconds: RFC 5280 allows no fractions, and OpenSSL refuses them. */
-function time (ms: number): asn1js.UTCTime | asn1js.GeneralizedTime {
-  const valueDate = new Date(Math.floor(ms / 1000) * 1000)
-  return ms >= UTC_TIME_FROM && ms < UTC_TIME_BEFORE ? new asn1js.UTCTime({ valueDate }) : new asn1js.GeneralizedTime({ valueDate })
 }
 
 /**
@@ -191,27 +171,33 @@ function signedKeyOf (der: Uint8Array): { hostKey: PublicKey, signature: Uint8Ar
   for (const extension of extensionsOf(der)) {
     const id = extension[0]
     const value = extension.at(-1)
-    if (!(id instanceof asn1js.ObjectIdentifier) || !(value instanceof asn1js.OctetString)) {
+    if (id?.tag !== TAG.OBJECT_IDENTIFIER || value?.tag !== TAG.OCTET_STRING) {
       throw new InvalidCryptoExchangeError('The peer\'s certificate has a malformed extension')
     }
-    if (id.getValue() !== LIBP2P_EXTENSION) {
+    if (!sameBytes(id.contents, LIBP2P_EXTENSION_ID.subarray(2))) {
       continue
     }
     if (found != null) {
       throw new InvalidCryptoExchangeError('The peer\'s certificate has two libp2p public key extensions')
     }
-    const signedKey = asn1js.fromBER(value.valueBlock.valueHexView)
-    const [key, signature] = signedKey.result instanceof asn1js.Sequence ? signedKey.result.valueBlock.value : []
-    if (signedKey.offset === -1 || !(key instanceof asn1js.OctetString) || !(signature instanceof asn1js.OctetString)) {
+    let key: Uint8Array
+    let signature: Uint8Array
+    try {
+      const fields = elements(only(value.contents, TAG.SEQUENCE, 'no SignedKey').contents)
+      if (fields.length !== 2 || fields.some(field => field.tag !== TAG.OCTET_STRING)) {
+        throw new Error('not two octet strings')
+      }
+      [key, signature] = fields.map(field => field.contents)
+    } catch {
       throw new InvalidCryptoExchangeError('The peer\'s libp2p public key extension is malformed')
     }
     let hostKey: PublicKey
     try {
-      hostKey = publicKeyFromProtobuf(key.valueBlock.valueHexView)
+      hostKey = publicKeyFromProtobuf(key)
     } catch (err: any) {
       throw new InvalidCryptoExchangeError(`The peer's host key could not be read: ${err.message}`)
     }
-    found = { hostKey, signature: signature.valueBlock.valueHexView }
+    found = { hostKey, signature }
   }
   if (found == null) {
     throw new InvalidCryptoExchangeError('The peer\'s certificate has no libp2p public key extension')
@@ -220,19 +206,24 @@ function signedKeyOf (der: Uint8Array): { hostKey: PublicKey, signature: Uint8Ar
 }
 
 /** Each extension's fields (its id, whether it is critical, its value), in the order the certificate lists them. */
-function extensionsOf (der: Uint8Array): asn1js.AsnType[][] {
-  const certificate = asn1js.fromBER(der).result
-  const tbs = certificate instanceof asn1js.Sequence ? certificate.valueBlock.value[0] : undefined
-  if (!(tbs instanceof asn1js.Sequence)) {
+function extensionsOf (der: Uint8Array): Array<ReturnType<typeof elements>> {
+  const certificate = only(der, TAG.SEQUENCE, 'not a sequence')
+  const tbs = elements(certificate.contents)[0]
+  if (tbs?.tag !== TAG.SEQUENCE) {
     throw new InvalidCryptoExchangeError('The peer\'s certificate could not be read')
   }
-  const field = tbs.valueBlock.value.find(item => item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 3)
-  const list = field instanceof asn1js.Constructed ? field.valueBlock.value[0] : undefined
-  if (list == null) {
+  const field = elements(tbs.contents).find(item => item.tag === explicitTag(3))
+  if (field == null) {
     return []
   }
-  if (!(list instanceof asn1js.Sequence)) {
-    throw new InvalidCryptoExchangeError('The peer\'s certificate has malformed extensions')
-  }
-  return list.valueBlock.value.map(extension => extension instanceof asn1js.Sequence ? extension.valueBlock.value : [])
+  return elements(only(field.contents, TAG.SEQUENCE, 'malformed extensions').contents).map(extension => {
+    if (extension.tag !== TAG.SEQUENCE) {
+      throw new InvalidCryptoExchangeError('The peer\'s certificate has a malformed extension')
+    }
+    return elements(extension.contents)
+  })
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
 }

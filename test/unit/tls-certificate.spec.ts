@@ -3,7 +3,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:cry
 import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromCID } from '@libp2p/peer-id'
 import { generateCertificate, verifyPeerCertificate as verifyWithLibp2pTls } from '@libp2p/tls/utils'
-import * as asn1js from 'asn1js'
+import { TAG, element, octetString, sequence } from '../../src/node/der.ts'
 import { buildCertificate, extension, libp2pExtension, makeCertificate, verifyPeerCertificate } from '../../src/node/tls-certificate.ts'
 import type { CertificateFields } from '../../src/node/tls-certificate.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -69,8 +69,8 @@ describe('TLS certificates', () => {
       fields.extensions = [await libp2pExtension(hostKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey)]
     }, /did not sign its certificate's key/)
     // a signature of the wrong length throws inside the Ed25519 library: refused all the same
-    const shortSignature = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: publicKeyToProtobuf(hostKey.publicKey) }), new asn1js.OctetString({ valueHex: new Uint8Array(10) })] })
-    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, shortSignature.toBER())] }, /did not sign its certificate's key/)
+    const shortSignature = sequence(octetString(publicKeyToProtobuf(hostKey.publicKey)), octetString(new Uint8Array(10)))
+    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, shortSignature)] }, /did not sign its certificate's key/)
   })
 
   it('are refused without the libp2p extension or with two; other extensions, critical or not, are passed over', async () => {
@@ -82,12 +82,16 @@ describe('TLS certificates', () => {
     await refused(fields => { fields.extensions = [extension(UNKNOWN_EXTENSION, false, new Uint8Array([5, 0]))] }, /no libp2p public key extension/)
     await refused(fields => { fields.extensions.push(fields.extensions[0]) }, /two libp2p public key extensions/)
     await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, new Uint8Array([4, 1, 0]))] }, /libp2p public key extension is malformed/)
-    const notAKey = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: new Uint8Array([8, 9]) }), new asn1js.OctetString({ valueHex: new Uint8Array(64) })] })
-    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, notAKey.toBER())] }, /host key could not be read/)
+    const notAKey = sequence(octetString(Uint8Array.of(8, 9)), octetString(new Uint8Array(64)))
+    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, notAKey)] }, /host key could not be read/)
+    // a SignedKey with something after it, or with a third field
+    const signedKey = sequence(octetString(publicKeyToProtobuf(hostKey.publicKey)), octetString(new Uint8Array(64)))
+    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, Uint8Array.of(...signedKey, 0))] }, /libp2p public key extension is malformed/)
+    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, sequence(signedKey.subarray(2), octetString(Uint8Array.of(1))))] }, /libp2p public key extension is malformed/)
     const peer = peerIdFromCID(hostKey.publicKey.toCID())
     // key usage without certificate signing (nim-libp2p sends one, critical), basic constraints, and one no one knows
-    const keyUsage = new asn1js.BitString({ valueHex: new Uint8Array([0xa0]), unusedBits: 5 }).toBER()
-    const basicConstraints = new asn1js.Sequence().toBER()
+    const keyUsage = element(TAG.BIT_STRING, Uint8Array.of(5, 0xa0))
+    const basicConstraints = sequence()
     for (const others of [
       [extension(UNKNOWN_EXTENSION, false, new Uint8Array([5, 0]))],
       [extension(UNKNOWN_EXTENSION, true, new Uint8Array([5, 0]))],
