@@ -3,7 +3,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:cry
 import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromCID } from '@libp2p/peer-id'
 import { generateCertificate, verifyPeerCertificate as verifyWithLibp2pTls } from '@libp2p/tls/utils'
-import { TAG, element, octetString, sequence } from '../../src/node/der.ts'
+import { TAG, element, elements, octetString, sequence } from '../../src/node/der.ts'
 import { buildCertificate, extension, libp2pExtension, makeCertificate, verifyPeerCertificate } from '../../src/node/tls-certificate.ts'
 import type { CertificateFields } from '../../src/node/tls-certificate.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -65,6 +65,13 @@ describe('TLS certificates', () => {
     await refused(fields => { fields.notBefore = Date.now() + HOUR }, /not valid yet/)
     await refused(fields => { fields.notAfter = Date.now() - 1000 }, /has expired/)
     await refused(fields => { fields.signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey }, /not self-signed/)
+    // a key of a type OpenSSL does not know: the certificate parses, and its key throws as it is read
+    const der = Buffer.from(await certificateWith(hostKey))
+    const ecPublicKey = Buffer.from('06072a8648ce3d0201', 'hex')
+    const at = der.indexOf(ecPublicKey)
+    assert.ok(at > 0, 'the certificate names its key id-ecPublicKey')
+    Buffer.from('06072a030405060708', 'hex').copy(der, at)
+    await assert.rejects(verifyPeerCertificate(der), { name: 'InvalidCryptoExchangeError', message: /not self-signed/ })
     await refused(async fields => {
       fields.extensions = [await libp2pExtension(hostKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey)]
     }, /did not sign its certificate's key/)
@@ -84,10 +91,7 @@ describe('TLS certificates', () => {
     await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, new Uint8Array([4, 1, 0]))] }, /libp2p public key extension is malformed/)
     const notAKey = sequence(octetString(Uint8Array.of(8, 9)), octetString(new Uint8Array(64)))
     await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, notAKey)] }, /host key could not be read/)
-    // a SignedKey with something after it, or with a third field
-    const signedKey = sequence(octetString(publicKeyToProtobuf(hostKey.publicKey)), octetString(new Uint8Array(64)))
-    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, Uint8Array.of(...signedKey, 0))] }, /libp2p public key extension is malformed/)
-    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, sequence(signedKey.subarray(2), octetString(Uint8Array.of(1))))] }, /libp2p public key extension is malformed/)
+    await refused(fields => { fields.extensions = [extension(LIBP2P_EXTENSION, true, sequence(octetString(publicKeyToProtobuf(hostKey.publicKey))))] }, /libp2p public key extension is malformed/)
     const peer = peerIdFromCID(hostKey.publicKey.toCID())
     // key usage without certificate signing (nim-libp2p sends one, critical), basic constraints, and one no one knows
     const keyUsage = element(TAG.BIT_STRING, Uint8Array.of(5, 0xa0))
@@ -97,7 +101,24 @@ describe('TLS certificates', () => {
       [extension(UNKNOWN_EXTENSION, true, new Uint8Array([5, 0]))],
       [extension(KEY_USAGE, true, keyUsage), extension(BASIC_CONSTRAINTS, true, basicConstraints)]
     ]) {
-      const der = await certificateWith(hostKey, fields => { fields.extensions.unshift(...others) })
+      for (const place of ['before', 'after'] as const) {
+        const der = await certificateWith(hostKey, fields => {
+          if (place === 'before') {
+            fields.extensions.unshift(...others)
+          } else {
+            fields.extensions.push(...others)
+          }
+        })
+        assert.ok((await verifyPeerCertificate(der)).equals(peer), place)
+      }
+    }
+    // a SignedKey with a third field, or bytes after it, is read as @libp2p/tls reads it: the host key's signature is what counts
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const [, , value] = elements(elements(await libp2pExtension(hostKey, publicKey))[0].contents)
+    const signedKey = elements(value.contents)[0]
+    for (const changed of [sequence(signedKey.contents, octetString(Uint8Array.of(1))), Uint8Array.of(...value.contents, 0x05, 0x00)]) {
+      const now = Date.now()
+      const der = buildCertificate({ publicKey, signingKey: privateKey, notBefore: now - HOUR, notAfter: now + HOUR, extensions: [extension(LIBP2P_EXTENSION, true, changed)] })
       assert.ok((await verifyPeerCertificate(der)).equals(peer))
     }
   })
