@@ -10,12 +10,11 @@ import type { KeyObject } from 'node:crypto'
 // The certificates of libp2p's TLS handshake (libp2p/specs, tls/tls.md),
 // made and checked with Node's own X.509 and OpenSSL, and DER of our own
 // (der.ts) to write the certificate and to read the one extension Node does
-// not. @libp2p/tls does the same through
-// @peculiar/x509, whose modules took about 90 ms to load in every process
-// that made a connection (over a quarter of `p2pcdn --version`), and which
-// took 2.95 ms to check each peer's certificate against 0.6–0.7 ms here
-// (0.18 of it OpenSSL, 0.24 the host key's Ed25519 signature;
-// bench/RESULTS.md, scenario 4).
+// not. @libp2p/tls does the same through @peculiar/x509, whose modules took
+// about 90 ms to load in every process that made a connection (over a
+// quarter of `p2pcdn --version`), and which took 2.95 ms to check each
+// peer's certificate against 0.6–0.7 ms here (0.18 of it OpenSSL, 0.24 the
+// host key's Ed25519 signature; bench/RESULTS.md, scenario 4).
 
 /** The libp2p Public Key Extension, which carries the host key and its signature over the certificate's key. */
 const LIBP2P_EXTENSION = '1.3.6.1.4.1.53594.1.1'
