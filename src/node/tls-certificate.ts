@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { InvalidCryptoExchangeError, UnexpectedPeerError } from '@libp2p/interface'
 import { peerIdFromCID } from '@libp2p/peer-id'
+import { equals } from 'uint8arrays/equals'
 import { TAG, bitString, booleanTrue, element, elements, explicitTag, integer, objectIdentifier, octetString, only, sequence, time } from './der.ts'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 import type { KeyObject } from 'node:crypto'
@@ -23,7 +24,8 @@ const SIGNATURE_PREFIX = new TextEncoder().encode('libp2p-tls-handshake:')
 /** As go-libp2p and @libp2p/tls: valid from an hour ago, for a peer whose clock runs behind, for 100 years. */
 const VALID_BEFORE_MS = 60 * 60 * 1000
 const VALID_FOR_MS = 100 * 365 * 24 * 60 * 60 * 1000
-const LIBP2P_EXTENSION_ID = objectIdentifier(LIBP2P_EXTENSION)
+/** The extension's id as a certificate holds it: the OBJECT IDENTIFIER's contents. */
+const LIBP2P_EXTENSION_ID = elements(objectIdentifier(LIBP2P_EXTENSION))[0].contents
 
 const makeKeyPair = promisify(generateKeyPair)
 
@@ -120,27 +122,31 @@ export async function verifyPeerCertificate (raw: Uint8Array, expected?: PeerId)
   if (!(now <= Date.parse(certificate.validTo))) {
     throw new InvalidCryptoExchangeError('The peer\'s certificate has expired')
   }
+  let selfSigned: boolean
   let spki: Uint8Array
   try {
     // not OpenSSL's checkIssued: it refuses a self-signed certificate whose key usage omits certificate signing
-    if (certificate.issuer !== certificate.subject || !certificate.verify(certificate.publicKey)) {
-      throw new Error('its signature is not by its own key')
-    }
+    selfSigned = certificate.issuer === certificate.subject && certificate.verify(certificate.publicKey)
     spki = certificate.publicKey.export({ type: 'spki', format: 'der' })
   } catch (err: any) {
     // a key of a type OpenSSL does not know throws as it is read
     throw new InvalidCryptoExchangeError(`The peer's certificate is not self-signed: ${err.message}`)
   }
+  if (!selfSigned) {
+    throw new InvalidCryptoExchangeError('The peer\'s certificate is not self-signed')
+  }
   const { hostKey, signature } = signedKeyOf(certificate.raw)
+  let signed: boolean
   let peer: PeerId
   try {
-    if (!await hostKey.verify(signatureData(spki), signature)) {
-      throw new Error('the signature does not match')
-    }
+    signed = await hostKey.verify(signatureData(spki), signature)
     peer = peerIdFromCID(hostKey.toCID())
   } catch (err: any) {
     // a signature of the wrong length, or a key type no peer id is made from, throws from the libraries
     throw new InvalidCryptoExchangeError(`The peer's host key did not sign its certificate's key: ${err.message}`)
+  }
+  if (!signed) {
+    throw new InvalidCryptoExchangeError('The peer\'s host key did not sign its certificate\'s key')
   }
   if (expected != null && !expected.equals(peer)) {
     throw new UnexpectedPeerError(`The peer is ${peer.toString()}, not ${expected.toString()}`)
@@ -181,7 +187,7 @@ function signedKeyOf (der: Uint8Array): { hostKey: PublicKey, signature: Uint8Ar
     if (id?.tag !== TAG.OBJECT_IDENTIFIER || value?.tag !== TAG.OCTET_STRING) {
       throw new InvalidCryptoExchangeError('The peer\'s certificate has a malformed extension')
     }
-    if (!sameBytes(id.contents, LIBP2P_EXTENSION_ID.subarray(2))) {
+    if (!equals(id.contents, LIBP2P_EXTENSION_ID)) {
       continue
     }
     if (found != null) {
@@ -230,8 +236,4 @@ function extensionsOf (der: Uint8Array): Array<ReturnType<typeof elements>> {
     }
     return elements(extension.contents)
   })
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
 }
